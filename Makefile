@@ -1,0 +1,58 @@
+# brkdoc: every target sets up what it needs. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# System tools the tests run. `scripts/ensure-system-packages` installs them with apt when it can.
+SYSTEM_PACKAGES ?= strace gcc make libc6-dev
+
+.PHONY: help install system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
+	  | { if [ -t 1 ]; then cat; else sed 's/\x1b\[[0-9;]*m//g'; fi; }
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
+
+system-packages: ## Install the system packages the tests need (apt, as root), or name what is missing
+	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
+
+serve: install ## Build and serve the site on http://127.0.0.1:8000 with live reload
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+build: install ## Strict static build into site/
+	$(BIN)/mkdocs build --strict --clean
+
+test: install system-packages ## Run everything: docs blocks, unit tests, lint and type checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install ## ruff lint and format check only
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy --strict only
+	$(BIN)/mypy
+
+update-examples: install system-packages ## Rewrite `#>` print output in docs and regenerate examples/ expected output
+	$(BIN)/pytest tests/test_docs_examples.py --update-examples -q
+	$(BIN)/python -m brkdoc.doccheck.regen examples
+
+lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean: ## Remove the virtual environment, the built site and caches
+	rm -rf $(VENV) site .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from brkdoc.cli import main
+
+sys.exit(main())
