@@ -1,0 +1,7 @@
+# %% [markdown]
+# # dynamic_threshold
+#
+# This notebook is being written.
+
+# %%
+print("placeholder")

@@ -1,0 +1,7 @@
+# %% [markdown]
+# # trace_timeline
+#
+# This notebook is being written.
+
+# %%
+print("placeholder")
