@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sybil import Sybil
+
+from brkdoc.doccheck.sybil_parsers import (
+    DocsParser,
+    ReasonedSkipParser,
+    pair_blocks,
+    region_fence_lines,
+)
+
+PAGE = """\
+```python
+print("hi")
+```
+
+```output
+hi
+```
+
+```text
+not runnable
+```
+"""
+
+
+def test_output_blocks_attach_to_the_block_before() -> None:
+    blocks = list(pair_blocks(PAGE, Path()))
+    assert [b.fence.language for b in blocks] == ["python", "text"]
+    assert blocks[0].output is not None
+    assert blocks[0].fence_lines == (1, 5)
+
+
+def _parse(tmp_path: Path, text: str) -> list[object]:
+    page = tmp_path / "page.md"
+    page.write_text(text)
+    sybil = Sybil(parsers=[DocsParser(tmp_path), ReasonedSkipParser()], patterns=["*.md"])
+    return [region for _, region in sybil.parse(page).regions]
+
+
+def test_every_fence_becomes_a_region(tmp_path: Path) -> None:
+    regions = _parse(tmp_path, PAGE)
+    assert region_fence_lines(regions) == {1, 5, 9}
+
+
+def test_a_skip_must_give_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must say why"):
+        _parse(tmp_path, "<!-- skip: next -->\n```python\nx = 1\n```\n")
+    assert len(_parse(tmp_path, '<!-- skip: next "needs root" -->\n```python\nx = 1\n```\n')) == 2
