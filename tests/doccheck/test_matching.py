@@ -13,9 +13,22 @@ def test_a_changed_size_fails_with_a_readable_diff() -> None:
     mismatch = compare(shown, live)
     assert mismatch is not None
     text = str(mismatch)
-    assert "-mmap(NULL, 266240" in text
-    assert "+mmap(NULL, 266241" in text
-    assert "expected (shown on the page)" in text
+    assert "- mmap(NULL, 266240" in text
+    assert "+ mmap(NULL, 266241" in text
+
+
+def test_diff_shows_matching_lines_as_context_and_folds_ellipsis() -> None:
+    shown = "start 0x55d0c0a21000\n...\nmain\nsize 266240\nend\n"
+    live = "start 0x5600aa000000\nloader 1\nloader 2\nmain\nsize 266241\nend\n"
+    text = str(compare(shown, live))
+    assert text.splitlines()[1:] == [
+        "  start 0x5600aa000000",
+        "  ... (2 lines)",
+        "  main",
+        "- size 266240",
+        "+ size 266241",
+        "  end",
+    ]
 
 
 def test_addresses_match_any_address() -> None:

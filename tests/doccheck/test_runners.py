@@ -29,8 +29,8 @@ def test_console_compares_output(tmp_path: Path) -> None:
     assert run_console("$ echo 266240\n266240\n", tmp_path) is None
     failure = run_console("$ echo 266241\n266240\n", tmp_path)
     assert failure is not None
-    assert "-266240" in failure
-    assert "+266241" in failure
+    assert "- 266240" in failure
+    assert "+ 266241" in failure
 
 
 def test_console_command_must_succeed(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_python_runs_in_a_fresh_interpreter(tmp_path: Path) -> None:
 def test_python_output_is_compared(tmp_path: Path) -> None:
     failure = run_python("print(1)\n", tmp_path, "b3", "2\n")
     assert failure is not None
-    assert "+1" in failure
+    assert "+ 1" in failure
 
 
 def test_pycon_uses_ellipsis_and_address_rules(tmp_path: Path) -> None:

@@ -54,22 +54,82 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
+_ALIGN_LIMIT = 4_000_000  # cells; beyond this a plain unified diff is shown instead
+
+
 @dataclass(frozen=True)
 class Mismatch:
-    """Why shown output and real output differ, as a readable expected-versus-got diff."""
+    """Why shown output and real output differ, as a readable expected-versus-got diff.
+
+    Lines that match under the rules are shown once, as context; lines an `...` absorbed are
+    folded into one `... (N lines)` line; only real differences carry `-` and `+`.
+    """
 
     expected: str
     got: str
 
     def __str__(self) -> str:
-        diff = difflib.unified_diff(
-            _lines(self.expected),
-            _lines(self.got),
-            fromfile="expected (shown on the page)",
-            tofile="got (this machine, now)",
-            lineterm="",
-        )
-        return "output differs (addresses and PIDs match by pattern):\n" + "\n".join(diff)
+        want, have = _lines(self.expected), _lines(self.got)
+        if (len(want) + 1) * (len(have) + 1) > _ALIGN_LIMIT:
+            body = list(difflib.unified_diff(want, have, lineterm=""))
+        else:
+            body = _aligned_diff(want, have)
+        header = [
+            "output differs (addresses and PIDs match by pattern; '-' is shown on the page, "
+            "'+' is what this machine printed):"
+        ]
+        return "\n".join(header + body)
+
+
+def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
+    """A minimal-edit alignment in which `...` lines absorb any run of lines for free."""
+    norm_want = [normalize_line(line) for line in want]
+    norm_have = [normalize_line(line) for line in have]
+    rows, cols = len(want), len(have)
+    inf = rows + cols + 1
+    # cost[i][j]: fewest -/+ lines to align want[i:] with have[j:].
+    cost = [[inf] * (cols + 1) for _ in range(rows + 1)]
+    cost[rows][cols] = 0
+    for j in range(cols - 1, -1, -1):
+        cost[rows][j] = cost[rows][j + 1] + 1
+    for i in range(rows - 1, -1, -1):
+        ellipsis = norm_want[i] == ELLIPSIS_LINE
+        cost[i][cols] = cost[i + 1][cols] + (0 if ellipsis else 1)
+        for j in range(cols - 1, -1, -1):
+            if ellipsis:
+                cost[i][j] = min(cost[i + 1][j], cost[i][j + 1])
+            else:
+                best = min(cost[i + 1][j], cost[i][j + 1]) + 1
+                if norm_want[i] == norm_have[j]:
+                    best = min(best, cost[i + 1][j + 1])
+                cost[i][j] = best
+    out: list[str] = []
+    i = j = absorbed = 0
+    while i < rows or j < cols:
+        if i < rows and norm_want[i] == ELLIPSIS_LINE:
+            if j < cols and cost[i][j] == cost[i][j + 1]:
+                absorbed += 1
+                j += 1
+                continue
+            out.append(f"  ... ({absorbed} lines)")
+            absorbed = 0
+            i += 1
+        elif (
+            i < rows
+            and j < cols
+            and norm_want[i] == norm_have[j]
+            and (cost[i][j] == cost[i + 1][j + 1])
+        ):
+            out.append(f"  {have[j]}")
+            i += 1
+            j += 1
+        elif i < rows and cost[i][j] == cost[i + 1][j] + 1:
+            out.append(f"- {want[i]}")
+            i += 1
+        else:
+            out.append(f"+ {have[j]}")
+            j += 1
+    return out
 
 
 def _matches(expected: list[str], got: list[str]) -> bool:
