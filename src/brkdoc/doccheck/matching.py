@@ -107,13 +107,15 @@ def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
     i = j = absorbed = 0
     while i < rows or j < cols:
         if i < rows and norm_want[i] == ELLIPSIS_LINE:
-            if j < cols and cost[i][j] == cost[i][j + 1]:
+            # End the `...` as early as an optimal alignment allows, so that the lines after
+            # it show up as context rather than being swallowed.
+            if cost[i][j] == cost[i + 1][j]:
+                out.append(f"  ... ({absorbed} lines)")
+                absorbed = 0
+                i += 1
+            else:
                 absorbed += 1
                 j += 1
-                continue
-            out.append(f"  ... ({absorbed} lines)")
-            absorbed = 0
-            i += 1
         elif (
             i < rows
             and j < cols
