@@ -50,3 +50,16 @@ def test_a_skip_must_give_a_reason(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must say why"):
         _parse(tmp_path, "<!-- skip: next -->\n```python\nx = 1\n```\n")
     assert len(_parse(tmp_path, '<!-- skip: next "needs root" -->\n```python\nx = 1\n```\n')) == 2
+
+
+def test_page_folder_holds_included_c_files(tmp_path: Path) -> None:
+    (tmp_path / "inc.c").write_text("int main(void) { return 0; }\n")
+    page = (
+        '```c title="prog.c"\n--8<-- "inc.c"\n```\n\n'
+        "```console\n$ cat prog.c\nint main(void) { return 0; }\n```\n"
+    )
+    (tmp_path / "page.md").write_text(page)
+    sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
+    document = sybil.parse(tmp_path / "page.md")
+    console = list(document.examples())[1]
+    console.evaluate()

@@ -70,7 +70,7 @@ def pair_blocks(text: str, root: Path) -> Iterator[Block]:
             index += 1
 
 
-def page_workdir(document: Document) -> Path:
+def page_workdir(document: Document, root: Path) -> Path:
     """The page's scratch folder, created on first use with every titled C file pre-written,
     so that a console block can be run on its own."""
     existing = document.namespace.get(_WORKDIR_KEY)
@@ -81,7 +81,7 @@ def page_workdir(document: Document) -> Path:
     for fence in find_fences(document.text):
         title = fence.attributes.get("title")
         if fence.language == "c" and title:
-            (workdir / title).write_text(fence.body, encoding="utf-8")
+            (workdir / title).write_text(expand_snippets(fence.body, root), encoding="utf-8")
     return workdir
 
 
@@ -125,7 +125,7 @@ def _evaluate(example: Example) -> str | None:
             f"no runner for a {language or 'plain'!r} fence: use one of "
             f"{sorted(RUNNABLE_LANGUAGES)}, or skip it with a stated reason"
         )
-    workdir = page_workdir(example.document)
+    workdir = page_workdir(example.document, block.root)
     return run(block, expand_snippets(block.fence.body, block.root), workdir)
 
 
