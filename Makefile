@@ -29,7 +29,7 @@ system-packages: ## Install the system packages the tests need (apt, as root), o
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
 
 serve: install ## Build and serve the site on http://127.0.0.1:8000 with live reload
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+	BRKDOC_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
 build: install ## Strict static build into site/
 	$(BIN)/mkdocs build --strict --clean
