@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # System tools the tests run. `scripts/ensure-system-packages` installs them with apt when it can.
+# Material prints a banner about MkDocs 2.0 on every build; we pin mkdocs<2 (see pyproject.toml).
+export NO_MKDOCS_2_WARNING := 1
+
 SYSTEM_PACKAGES ?= strace gcc make libc6-dev
 
 .PHONY: help install system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean

@@ -1,16 +1,89 @@
-"""`brkdoc demo`: placeholder until its issue lands."""
+"""`brkdoc demo`: run one of the live demonstrations of glibc's malloc policy."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
+
+from brkdoc.native.demos import DEMO_NAMES, DemoResult, claim_of, run_demo
+
+_FIXED_THRESHOLD = "fixed-threshold"
+_VIAS = ("mallopt", "env", "tunable")
+_SETTINGS = ("mmap_threshold", "trim_threshold", "top_pad", "mmap_max")
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("demo", help="(not yet available)")
-    parser.set_defaults(handler=_run)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="show a rule of glibc's malloc happening in a child process",
+        description="Run a demonstration in a fresh child interpreter and report whether its "
+        "claim holds on this machine's C library. Exit status 0 when it holds, 1 when it does not.",
+    )
+    parser.add_argument("name", nargs="?", choices=DEMO_NAMES, metavar="NAME", help="demo to run")
+    parser.add_argument("--list", action="store_true", help="list the demos and their claims")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--via",
+        choices=_VIAS,
+        help=f"{_FIXED_THRESHOLD} only: fix the setting with mallopt (default), a MALLOC_*_ "
+        "environment variable, or GLIBC_TUNABLES",
+    )
+    parser.add_argument(
+        "--setting",
+        choices=_SETTINGS,
+        help=f"{_FIXED_THRESHOLD} only: which setting to fix (default mmap_threshold)",
+    )
+    parser.set_defaults(handler=_run, parser=parser)
 
 
 def _run(args: argparse.Namespace) -> int:
-    print("brkdoc demo: not implemented yet")
-    return 1
+    parser: argparse.ArgumentParser = args.parser
+    if args.list:
+        if args.name:
+            parser.error("give either --list or a demo NAME, not both")
+        width = max(len(name) for name in DEMO_NAMES)
+        for name in DEMO_NAMES:
+            print(f"{name:<{width}}  {claim_of(name)}")
+        return 0
+    if not args.name:
+        parser.error("a demo NAME or --list is required")
+    options: dict[str, str] = {}
+    for option in ("via", "setting"):
+        value = getattr(args, option)
+        if value is not None:
+            if args.name != _FIXED_THRESHOLD:
+                parser.error(f"--{option} applies only to {_FIXED_THRESHOLD}")
+            options[option] = value
+    result = run_demo(args.name, **options)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        print(_report(result))
+    return 0 if result.holds else 1
+
+
+def _is_address(key: str) -> bool:
+    return key.endswith(("_address", "_base")) or key.startswith("brk_") or "_brk_" in key
+
+
+def _format(key: str, value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int) and _is_address(key):
+        return f"{value:#x}"
+    if isinstance(value, list):
+        return ", ".join(_format(key, item) for item in value)
+    return str(value)
+
+
+def _report(result: DemoResult) -> str:
+    verdict = "holds" if result.holds else "DOES NOT HOLD"
+    lines = [
+        f"{result.name}: {verdict} (glibc {result.glibc})",
+        f"claim: {result.claim}",
+        "evidence:",
+    ]
+    width = max((len(key) for key in result.evidence), default=0)
+    lines += [f"  {key:<{width}}  {_format(key, value)}" for key, value in result.evidence.items()]
+    return "\n".join(lines)

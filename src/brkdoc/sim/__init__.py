@@ -1,0 +1,89 @@
+"""brkdoc.sim: a pure-Python model of glibc malloc (main arena, one thread, x86-64).
+
+It predicts, for any sequence of malloc/free/realloc/calloc/mallopt/malloc_trim calls, every
+pointer glibc returns, which requests it serves with mmap, and the program break after each call.
+Checked operation by operation against the live glibc by `brkdoc compare`. This package is pure:
+no ctypes, os, subprocess or file I/O.
+
+The stable API (what `__all__` lists) is:
+
+- `Heap`: the allocator; methods `malloc`, `free`, `realloc`, `calloc`, `mallopt`,
+  `malloc_trim`; attributes `brk`, `mmapped`, `syscalls`, `syscall_counts`, `tunables`;
+- `snapshot(heap)` -> `HeapView` of `ChunkView`s (address order) and `MmapView`s;
+  `format_view` renders one as text;
+- `Syscall` and `format_strace` for the simulated system calls;
+- `parse_trace`, `simulate`, `TraceOp`, `Observation`, `format_observation`,
+  `parse_observation` for CS:APP traces;
+- `Profile`, `GLIBC_2_36`, `GLIBC_2_39`, `profile_for_version`;
+- `MallocAbort` (glibc would abort, with glibc's message), `UnsupportedState`, `MallocError`;
+- the mallopt parameter numbers `M_MMAP_THRESHOLD` and friends.
+
+```pycon
+>>> from brkdoc.sim import M_MMAP_THRESHOLD, Heap, format_strace
+>>> heap = Heap()
+>>> heap.mallopt(M_MMAP_THRESHOLD, 1 << 20)
+1
+>>> p = heap.malloc(500_000)
+>>> heap.is_mmapped(p), heap.brk
+(False, 634880)
+>>> print(format_strace(heap.syscalls), end="")
+brk(NULL) = 0x555555559000
+brk(0x55555557a000) = 0x55555557a000
+brk(0x5555555d6000) = 0x5555555d6000
+
+```
+"""
+
+from __future__ import annotations
+
+from brkdoc.sim.errors import MallocAbort, MallocError, UnsupportedState
+from brkdoc.sim.heap import Heap
+from brkdoc.sim.params import (
+    M_MMAP_MAX,
+    M_MMAP_THRESHOLD,
+    M_MXFAST,
+    M_TOP_PAD,
+    M_TRIM_THRESHOLD,
+    request2size,
+)
+from brkdoc.sim.profiles import GLIBC_2_36, GLIBC_2_39, Profile, profile_for_version
+from brkdoc.sim.syscalls import Syscall, format_strace
+from brkdoc.sim.trace import (
+    Observation,
+    TraceOp,
+    format_observation,
+    parse_observation,
+    parse_trace,
+    simulate,
+)
+from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
+
+__all__ = [
+    "GLIBC_2_36",
+    "GLIBC_2_39",
+    "M_MMAP_MAX",
+    "M_MMAP_THRESHOLD",
+    "M_MXFAST",
+    "M_TOP_PAD",
+    "M_TRIM_THRESHOLD",
+    "ChunkView",
+    "Heap",
+    "HeapView",
+    "MallocAbort",
+    "MallocError",
+    "MmapView",
+    "Observation",
+    "Profile",
+    "Syscall",
+    "TraceOp",
+    "UnsupportedState",
+    "format_observation",
+    "format_strace",
+    "format_view",
+    "parse_observation",
+    "parse_trace",
+    "profile_for_version",
+    "request2size",
+    "simulate",
+    "snapshot",
+]
