@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Material prints a banner about MkDocs 2.0 on every build; we pin mkdocs<2 (see pyproject.toml).
 export NO_MKDOCS_2_WARNING := 1
 
-SYSTEM_PACKAGES ?= strace gcc make libc6-dev
+SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 
 .PHONY: help install system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
 

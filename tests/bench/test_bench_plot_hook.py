@@ -1,0 +1,91 @@
+"""hooks/bench_plot.py: the page's markers all render, and the plot follows the text colour."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_plot", ROOT / "hooks" / "bench_plot.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def loaded(hook: ModuleType) -> tuple[Any, dict[str, Any]]:
+    result: tuple[Any, dict[str, Any]] = hook.load_bench(ROOT / "docs" / "data" / "bench.json")
+    return result
+
+
+def test_svg_uses_current_color_and_keeps_text_as_text(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]]
+) -> None:
+    svg: str = hook.render_plot_svg(loaded[0])
+    assert svg.startswith("<svg")
+    assert "currentColor" in svg
+    assert hook._TEXT_SENTINEL not in svg
+    assert "<text" in svg  # svg.fonttype none: labels are text, not outlines
+    assert "request size" in svg
+    head = svg.split(">", 1)[0]
+    assert ' width="' not in head  # scales with the page instead
+    assert "<?xml" not in svg
+
+
+def test_every_marker_on_the_tradeoffs_page_renders(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]]
+) -> None:
+    page = (ROOT / "docs" / "tradeoffs.md").read_text(encoding="utf-8")
+    markers = hook.MARKER.findall(page)
+    assert {name for name, _ in markers} >= {"machine", "costs", "vmas", "sweep", "returns", "plot"}
+    rendered: str = hook.replace_markers(page, *loaded)
+    assert [m.group(0) for m in hook.MARKER.finditer(rendered)] == [hook.PLOT_MARKER]
+
+
+def test_plot_marker_becomes_a_figure(hook: ModuleType) -> None:
+    html = f"<p>before</p>\n{hook.PLOT_MARKER}\n<p>after</p>"
+    assert '<figure class="brkdoc-bench-plot">\n<svg/>\n</figure>' in hook.insert_plot(
+        html, "<svg/>"
+    )
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["<!-- bench:nonsense -->", "<!-- bench:costs nope -->", "<!-- bench:ns kernel.nope -->"],
+)
+def test_unknown_markers_stop_the_build(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]], marker: str
+) -> None:
+    with pytest.raises(PluginError):
+        hook.replace_markers(marker, *loaded)
+
+
+def test_missing_data_file_stops_the_build(hook: ModuleType, tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match="cannot read"):
+        hook.load_bench(tmp_path / "bench.json")
+
+
+def test_inline_value_is_a_formatted_duration(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]]
+) -> None:
+    text: str = hook.replace_markers("<!-- bench:ns kernel.zero_page -->", *loaded)
+    assert re.fullmatch(r"[0-9.]+ (ns|µs|ms)", text)
+
+
+def test_saved_data_says_how_it_was_made() -> None:
+    data = json.loads((ROOT / "docs" / "data" / "bench.json").read_text(encoding="utf-8"))
+    assert data["command"] == "python benchmarks/bench_tradeoffs.py"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["measured_on"])
