@@ -1,0 +1,129 @@
+"""Run a function in a fresh Python interpreter and bring back its JSON result.
+
+Demos move the program break, change malloc's thresholds and may crash; none of that may touch the
+caller. So each runs in a new interpreter (`python -c ...`), not a fork: a fork
+would inherit the caller's heap, its thresholds and its threads, and the measurements would
+describe the caller's history instead of a clean process.
+
+Protocol: the parent writes {"target": "module:function", "args": [...], "kwargs": {...}} to the
+child's stdin. The child imports the target, calls it, and writes one line to stdout that starts
+with `_RESULT_MARK` followed by {"ok": value} or {"error": ..., "kind": ...}. Anything else the
+child prints is ignored, so a demo may print while it works.
+
+Whatever goes wrong in the child (a signal, a timeout, an exception, unparsable output) reaches the
+parent as one BrkdocError whose message is a single line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from brkdoc.errors import BrkdocError, NotGlibcError
+
+__all__ = ["DEFAULT_TIMEOUT", "ChildError", "run_in_child"]
+
+DEFAULT_TIMEOUT = 60.0
+_RESULT_MARK = "@@brkdoc-child-result@@ "
+_CHILD_PROGRAM = "import sys; from brkdoc.native.child import _child_main; sys.exit(_child_main())"
+_ERROR_KINDS: dict[str, type[BrkdocError]] = {"NotGlibcError": NotGlibcError}
+
+
+class ChildError(BrkdocError):
+    """The child process crashed, timed out, raised, or did not answer."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def run_in_child(
+    target: str,
+    *,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Any:
+    """Call `target` ("package.module:function") in a fresh interpreter and return its result.
+
+    The result must be JSON-serialisable. `env` entries are added to the inherited environment
+    (replacing variables of the same name); that is how malloc's environment variables and
+    GLIBC_TUNABLES reach a demo, since glibc reads them when the child starts.
+    """
+    request = json.dumps({"target": target, "args": list(args), "kwargs": dict(kwargs or {})})
+    child_env = dict(os.environ)
+    child_env.update(env or {})
+    command = [sys.executable, "-c", _CHILD_PROGRAM]
+    try:
+        completed = subprocess.run(
+            command,
+            input=request,
+            capture_output=True,
+            text=True,
+            env=child_env,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ChildError(
+            f"{target} did not finish within {timeout:g} s; the child was killed"
+        ) from None
+    except OSError as error:
+        raise ChildError(f"cannot start a child interpreter: {error.strerror}") from None
+    return _interpret(target, completed)
+
+
+def _interpret(target: str, completed: subprocess.CompletedProcess[str]) -> Any:
+    status = completed.returncode
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        raise ChildError(f"{target} crashed: the child process was killed by {name}")
+    answer = None
+    for line in completed.stdout.splitlines():
+        if line.startswith(_RESULT_MARK):
+            answer = line[len(_RESULT_MARK) :]
+    if answer is None:
+        detail = _one_line(completed.stderr)[-300:] or "no output"
+        raise ChildError(
+            f"{target}: the child exited with status {status} without a result ({detail})"
+        )
+    try:
+        message = json.loads(answer)
+    except json.JSONDecodeError:
+        raise ChildError(f"{target}: the child's result is not valid JSON") from None
+    if "error" in message:
+        error_type = _ERROR_KINDS.get(message.get("kind", ""), ChildError)
+        raise error_type(_one_line(str(message["error"])))
+    return message["ok"]
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(_RESULT_MARK + json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _child_main() -> int:
+    """The child's side: read the request, call the target, report one result line."""
+    try:
+        request = json.loads(sys.stdin.read())
+        module_name, _, function_name = request["target"].partition(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        result = function(*request["args"], **request["kwargs"])
+        _emit({"ok": result})
+    except BrkdocError as error:
+        _emit({"error": str(error), "kind": type(error).__name__})
+        return 1
+    except Exception as error:
+        _emit({"error": f"{type(error).__name__}: {error}", "kind": "exception"})
+        return 1
+    return 0

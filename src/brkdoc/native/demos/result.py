@@ -1,0 +1,122 @@
+"""What every demo returns, and the one way a demo is run.
+
+A demo has two halves. `measure` runs inside a fresh child interpreter and returns only numbers,
+addresses and short strings: the evidence. `judge` runs in the parent and decides from that evidence
+alone whether the claim holds, so `holds` is always computed from measurements, and a test can
+feed `judge` altered evidence to check that it notices a false claim.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from brkdoc.native.child import DEFAULT_TIMEOUT, run_in_child
+from brkdoc.native.libc import require_glibc
+from brkdoc.native.procfs import classify
+
+__all__ = [
+    "CHUNK_HEADER",
+    "MINSIZE",
+    "PAGE",
+    "SIZE_SZ",
+    "DemoResult",
+    "Evidence",
+    "Where",
+    "conduct",
+    "mmapped_chunk_size",
+    "page_down",
+    "page_up",
+    "request2size",
+    "request_taking_top",
+    "where",
+]
+
+Evidence = dict[str, Any]
+Where = Literal["heap", "mmap", "other", "unmapped"]
+
+# The chunk geometry of glibc's malloc/malloc.c (glibc-2.36): SIZE_SZ, CHUNK_HDR_SZ, MINSIZE.
+SIZE_SZ = ctypes.sizeof(ctypes.c_size_t)
+MALLOC_ALIGNMENT = 16
+CHUNK_HEADER = 2 * SIZE_SZ
+MINSIZE = 4 * SIZE_SZ
+PAGE = mmap.PAGESIZE
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """One demo's outcome. `as_dict()` is the `brkdoc demo NAME --json` object."""
+
+    name: str
+    claim: str
+    holds: bool
+    evidence: Evidence = field(default_factory=dict)
+    glibc: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "claim": self.claim,
+            "holds": self.holds,
+            "evidence": dict(self.evidence),
+            "glibc": self.glibc,
+        }
+
+
+def conduct(
+    name: str,
+    claim: str,
+    target: str,
+    judge: Callable[[Evidence], bool],
+    *,
+    kwargs: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> DemoResult:
+    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child."""
+    version = require_glibc()
+    evidence: Evidence = run_in_child(target, kwargs=kwargs, env=env, timeout=timeout)
+    return DemoResult(
+        name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version
+    )
+
+
+def page_up(value: int) -> int:
+    return (value + PAGE - 1) & ~(PAGE - 1)
+
+
+def page_down(value: int) -> int:
+    return value & ~(PAGE - 1)
+
+
+def request2size(request: int) -> int:
+    """The chunk size malloc uses for a request (`request2size` in malloc/malloc.c)."""
+    padded = request + SIZE_SZ + MALLOC_ALIGNMENT - 1
+    return MINSIZE if padded < MINSIZE else padded & ~(MALLOC_ALIGNMENT - 1)
+
+
+def request_taking_top(top_size: int) -> int:
+    """A request that takes nearly all of the top chunk, leaving MINSIZE + 16 bytes of it.
+
+    `_int_malloc` splits top only `if (size >= nb + MINSIZE)`. One more alignment unit is left
+    because a top of exactly MINSIZE makes `malloc_trim(0)` grow the break by a page on glibc 2.36:
+    in `systrim`, `top_area` is then -1, and comparing it with the unsigned `pad` does not stop the
+    function (observed with strace; our reading of the code).
+    """
+    return top_size - MINSIZE - MALLOC_ALIGNMENT - SIZE_SZ
+
+
+def mmapped_chunk_size(request: int) -> int:
+    """The length glibc mmaps for a chunk of its own: `sysmalloc_mmap`, ALIGN_UP(nb + SIZE_SZ)."""
+    return page_up(request2size(request) + SIZE_SZ)
+
+
+def where(address: int) -> Where:
+    """Classify a malloc result: "heap" ([heap], brk), "mmap" (an anonymous mapping), or other."""
+    kind = classify(address)
+    if kind == "anonymous":
+        return "mmap"
+    return kind

@@ -1,0 +1,95 @@
+"""Demo `trim`: free memory at the top of the heap lowers the break; a live block on top stops it.
+
+glibc-2.36 malloc/malloc.c `_int_free`: after coalescing, a free chunk of at least
+FASTBIN_CONSOLIDATION_THRESHOLD (64 KiB) in the main arena calls `systrim (mp_.top_pad, av)` when
+`chunksize (av->top) >= mp_.trim_threshold`. `systrim` gives back whole pages of the top chunk
+beyond `top_pad` by calling MORECORE (sbrk) with a negative increment. Only the top chunk can be
+given back this way: the break is one boundary, so a block still in use above free memory pins it.
+"""
+
+from __future__ import annotations
+
+from brkdoc.native import libc
+from brkdoc.native.demos.result import MINSIZE, PAGE, DemoResult, Evidence, conduct, where
+
+NAME = "trim"
+CLAIM = (
+    "Freeing memory at the top of the heap beyond the trim threshold lowers the program break, "
+    "but a live block at the top keeps the break where it is."
+)
+# Below the 128 KiB mmap threshold, so every block comes from the brk heap, and above the tcache
+# and fastbin sizes, so every free coalesces at once.
+BLOCK = 64 * 1024
+COUNT = 32
+DEFAULT_TOP_PAD = 128 * 1024
+TRIM_THRESHOLD = 128 * 1024
+
+
+def measure() -> Evidence:
+    """Runs in the child."""
+    # A fresh interpreter may already have freed an mmapped chunk and so raised the trim threshold
+    # (dynamic threshold); pin it at glibc's default, DEFAULT_TRIM_THRESHOLD, so it is known.
+    accepted = libc.mallopt(libc.M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    # Part 1: grow the heap, then free everything from the top down.
+    start = libc.sbrk(0)
+    blocks = [libc.malloc(BLOCK) for _ in range(COUNT)]
+    peak = libc.sbrk(0)
+    places = {where(block) for block in blocks}
+    for block in reversed(blocks):
+        libc.free(block)
+    after_free = libc.sbrk(0)
+    top_after_free = libc.mallinfo2().keepcost
+
+    # Part 2: the same, but the last block allocated (the highest) stays in use.
+    pinned_blocks = [libc.malloc(BLOCK) for _ in range(COUNT)]
+    guard = pinned_blocks[-1]
+    pinned_peak = libc.sbrk(0)
+    pinned_places = {where(block) for block in pinned_blocks[:-1]}
+    for block in reversed(pinned_blocks[:-1]):
+        libc.free(block)
+    pinned_after_free = libc.sbrk(0)
+    libc.free(guard)
+    after_guard_free = libc.sbrk(0)
+    top_after_guard_free = libc.mallinfo2().keepcost
+    return {
+        "trim_threshold": TRIM_THRESHOLD,
+        "mallopt_accepted": accepted,
+        "block": BLOCK,
+        "count": COUNT,
+        "blocks_where": sorted(places),
+        "brk_start": start,
+        "brk_peak": peak,
+        "grown": peak - start,
+        "brk_after_free": after_free,
+        "released": peak - after_free,
+        "top_after_free": top_after_free,
+        "pinned_blocks_where": sorted(pinned_places),
+        "guard_address": guard,
+        "guard_is_highest": all(block < guard for block in pinned_blocks[:-1]),
+        "pinned_brk_peak": pinned_peak,
+        "pinned_brk_after_free": pinned_after_free,
+        "pinned_released": pinned_peak - pinned_after_free,
+        "released_after_guard_free": pinned_peak - after_guard_free,
+        "top_after_guard_free": top_after_guard_free,
+    }
+
+
+def judge(evidence: Evidence) -> bool:
+    # systrim keeps top_pad plus less than a page of the top chunk and gives back the rest.
+    kept_at_most = DEFAULT_TOP_PAD + MINSIZE + PAGE
+    return bool(
+        evidence["mallopt_accepted"]
+        and evidence["blocks_where"] == ["heap"]
+        and evidence["grown"] > 0
+        and evidence["released"] >= evidence["grown"] - kept_at_most
+        and evidence["top_after_free"] < kept_at_most
+        and evidence["pinned_blocks_where"] == ["heap"]
+        and evidence["guard_is_highest"]
+        and evidence["pinned_released"] == 0
+        and evidence["released_after_guard_free"] > 0
+        and evidence["top_after_guard_free"] < kept_at_most
+    )
+
+
+def run() -> DemoResult:
+    return conduct(NAME, CLAIM, f"{__name__}:measure", judge)

@@ -1,0 +1,75 @@
+"""Running functions in a fresh child interpreter, and containing its failures."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from brkdoc.errors import NotGlibcError
+from brkdoc.native import child
+from brkdoc.native.child import ChildError, run_in_child
+
+
+def test_returns_the_targets_result() -> None:
+    assert run_in_child("math:factorial", args=[5]) == 120
+    assert run_in_child("json:dumps", args=[[1, 2]], kwargs={"separators": (",", ":")}) == "[1,2]"
+
+
+def test_child_is_a_fresh_process_with_the_given_environment() -> None:
+    import os  # noqa: PLC0415
+
+    assert run_in_child("os:getpid") != os.getpid()
+    assert (
+        run_in_child("os:getenv", args=["BRKDOC_CHILD_TEST"], env={"BRKDOC_CHILD_TEST": "x"}) == "x"
+    )
+
+
+def test_a_segfault_becomes_one_line_and_the_parent_carries_on() -> None:
+    with pytest.raises(ChildError) as caught:
+        run_in_child("faulthandler:_sigsegv")
+    message = str(caught.value)
+    assert message == "faulthandler:_sigsegv crashed: the child process was killed by SIGSEGV"
+    assert "\n" not in message
+    assert run_in_child("math:factorial", args=[3]) == 6
+
+
+def test_a_timeout_kills_the_child() -> None:
+    with pytest.raises(
+        ChildError, match=r"time:sleep did not finish within 1 s; the child was killed"
+    ):
+        run_in_child("time:sleep", args=[60], timeout=1)
+
+
+def test_an_exception_in_the_child_is_one_line() -> None:
+    with pytest.raises(ChildError) as caught:
+        run_in_child("math:factorial", args=[-1])
+    assert str(caught.value) == "ValueError: factorial() not defined for negative values"
+
+
+def test_an_unknown_target_is_reported() -> None:
+    with pytest.raises(ChildError, match="ModuleNotFoundError"):
+        run_in_child("brkdoc.no_such_module:f")
+
+
+def _completed(stdout: str, status: int = 0, stderr: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.CompletedProcess(["python"], status, stdout, stderr)
+
+
+def test_not_glibc_errors_keep_their_type() -> None:
+    line = child._RESULT_MARK + '{"error": "not glibc", "kind": "NotGlibcError"}'
+    with pytest.raises(NotGlibcError, match="not glibc"):
+        child._interpret("t:f", _completed(line, status=1))
+
+
+def test_missing_result_quotes_stderr_on_one_line() -> None:
+    with pytest.raises(ChildError) as caught:
+        child._interpret("t:f", _completed("noise", status=3, stderr="first\nsecond\n"))
+    assert (
+        str(caught.value) == "t:f: the child exited with status 3 without a result (first second)"
+    )
+
+
+def test_other_output_is_ignored() -> None:
+    answer = "chatter\n" + child._RESULT_MARK + '{"ok": [1]}\nmore chatter\n'
+    assert child._interpret("t:f", _completed(answer)) == [1]

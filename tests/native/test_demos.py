@@ -1,0 +1,175 @@
+"""Every demo holds on this machine, and each test fails when the demo's claim is false.
+
+The tests assert on the measured evidence itself (not only on `holds`), and check that each
+demo's `judge` rejects evidence in which the claim is false.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from brkdoc.errors import BrkdocError, NotGlibcError
+from brkdoc.native import DEMO_NAMES, DemoResult, libc, run_demo
+from brkdoc.native.demos import claim_of, demo_module
+from brkdoc.native.demos import fixed_threshold as fixed
+from brkdoc.native.demos.result import PAGE, mmapped_chunk_size, request2size
+from brkdoc.platform import glibc_version
+
+pytestmark = pytest.mark.skipif(
+    glibc_version() is None, reason="the C library is not glibc; the live demos need glibc's malloc"
+)
+MiB = 1024 * 1024
+
+_cache: dict[str, DemoResult] = {}
+
+
+def result_of(name: str) -> DemoResult:
+    """Each demo runs once per test session; several tests read its evidence."""
+    if name not in _cache:
+        _cache[name] = run_demo(name)
+    return _cache[name]
+
+
+def falsified(name: str, **changes: Any) -> bool:
+    """What the demo's judge says about its real evidence with some measurements changed."""
+    evidence = dict(result_of(name).evidence) | changes
+    verdict: bool = demo_module(name).judge(evidence)
+    return verdict
+
+
+@pytest.mark.parametrize("name", DEMO_NAMES)
+def test_demo_holds_and_reports_itself(name: str) -> None:
+    result = result_of(name)
+    assert result.holds, result.evidence
+    assert result.name == name
+    assert result.claim == claim_of(name)
+    assert result.claim.endswith(".")
+    assert result.glibc == glibc_version()
+    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc"}
+
+
+def test_threshold() -> None:
+    evidence = result_of("threshold").evidence
+    assert evidence["small_where"] == "heap"
+    assert evidence["big_where"] == "mmap"
+    assert evidence["mmapped_chunks_added"] == 1
+    assert evidence["mapped_bytes_added"] == mmapped_chunk_size(256 * 1024) == 266240
+    assert not falsified("threshold", big_where="heap")
+    assert not falsified("threshold", mapped_bytes_added=256 * 1024)
+
+
+def test_dynamic_threshold() -> None:
+    evidence = result_of("dynamic-threshold").evidence
+    assert evidence["first_where"] == "mmap"
+    assert evidence["second_where"] == "heap"
+    assert evidence["first_mapped_bytes"] == mmapped_chunk_size(MiB) == MiB + PAGE
+    assert evidence["second_mapped_bytes"] == 0
+    # The new threshold is exactly the freed chunk's size: one 16-byte step decides.
+    assert evidence["at_threshold_where"] == "mmap"
+    assert evidence["below_threshold_where"] == "heap"
+    assert 128 * 1024 < evidence["top_after_first_free"] < 2 * (MiB + PAGE)
+    assert evidence["brk_moved_after_first_free"] is False
+    assert evidence["released_after_second_free"] > 0
+    assert not falsified("dynamic-threshold", second_where="mmap")
+    assert not falsified("dynamic-threshold", brk_moved_after_first_free=True)
+
+
+@pytest.mark.parametrize(
+    ("via", "setting"),
+    [
+        ("mallopt", "mmap_threshold"),
+        ("env", "mmap_threshold"),
+        ("tunable", "mmap_threshold"),
+        ("mallopt", "trim_threshold"),
+        ("mallopt", "top_pad"),
+        ("mallopt", "mmap_max"),
+    ],
+)
+def test_fixed_threshold(via: fixed.Via, setting: str) -> None:
+    result = fixed.run(via=via, setting=setting)
+    assert result.holds, result.evidence
+    assert result.evidence["first_where"] == "mmap"
+    assert result.evidence["second_where"] == "mmap"
+    assert result.evidence["second_mapped_bytes"] == MiB + PAGE
+    assert (result.evidence["via"], result.evidence["setting"]) == (via, setting)
+
+
+def test_fixed_threshold_judge_notices_a_moving_threshold() -> None:
+    assert not falsified("fixed-threshold", second_where="heap", second_mapped_bytes=0)
+
+
+def test_fixed_threshold_rejects_unknown_options() -> None:
+    with pytest.raises(BrkdocError, match="unknown setting"):
+        fixed.run(setting="arena_max")
+
+
+def test_trim() -> None:
+    evidence = result_of("trim").evidence
+    assert evidence["blocks_where"] == ["heap"]
+    assert evidence["released"] >= evidence["grown"] - (128 * 1024 + PAGE)
+    assert evidence["top_after_free"] <= 128 * 1024 + PAGE
+    assert evidence["guard_is_highest"]
+    assert evidence["pinned_brk_after_free"] == evidence["pinned_brk_peak"]
+    assert evidence["released_after_guard_free"] > 0
+    assert not falsified("trim", pinned_released=PAGE)
+    assert not falsified("trim", released=0)
+
+
+def test_malloc_trim() -> None:
+    evidence = result_of("malloc-trim").evidence
+    pages = evidence["freed_whole_pages_bytes"]
+    assert evidence["blocks_contiguous"]
+    assert pages >= 63 * 120 * 1024
+    assert evidence["rss_drop_after_free"] < 0.1 * pages
+    assert evidence["rss_drop_after_trim"] >= 0.9 * pages
+    assert evidence["brk_after_trim"] == evidence["brk_before"]
+    assert not falsified("malloc-trim", rss_drop_after_trim=pages // 2)
+    assert not falsified("malloc-trim", rss_drop_after_free=pages)
+    assert not falsified("malloc-trim", brk_after_trim=evidence["brk_before"] - PAGE)
+
+
+def test_rlimit_fallback() -> None:
+    evidence = result_of("rlimit-fallback").evidence
+    assert evidence["brk_blocked"]
+    assert evidence["block_address"] != 0
+    assert evidence["block_where"] == "mmap"
+    assert evidence["brk_after"] == evidence["brk_before"]
+    assert evidence["mmapped_chunks_added"] == 0
+    # glibc 2.36 rounds the fallback mapping up to a multiple of MMAP_AS_MORECORE_SIZE (1 MiB).
+    assert evidence["arena_bytes_added"] >= request2size(evidence["request"])
+    assert not falsified("rlimit-fallback", block_where="heap")
+    assert not falsified("rlimit-fallback", block_address=0)
+
+
+def test_thread_arena() -> None:
+    evidence = result_of("thread-arena").evidence
+    assert evidence["main_thread_where"] == "heap"
+    assert evidence["thread_where"] == "mmap"
+    assert evidence["arena_heap_base"] % (64 * MiB) == 0
+    assert evidence["arena_heap_reserved_bytes"] == 64 * MiB
+    assert evidence["brk_after"] == evidence["brk_before"]
+    assert not falsified("thread-arena", thread_where="heap")
+
+
+def test_madvise() -> None:
+    evidence = result_of("madvise").evidence
+    size = evidence["size"]
+    assert evidence["dontneed_rss_drop"] >= 0.9 * size
+    assert evidence["dontneed_bytes_seen"] == [0]
+    assert evidence["free_rss_drop"] < 0.1 * size
+    assert evidence["free_bytes_seen"] == [evidence["fill"]]
+    assert not falsified("madvise", free_rss_drop=size)
+    assert not falsified("madvise", dontneed_bytes_seen=[0, 0xAB])
+
+
+def test_unknown_demo() -> None:
+    with pytest.raises(BrkdocError, match="no demo named 'nope'"):
+        run_demo("nope")
+
+
+def test_not_glibc_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(libc, "glibc_version", lambda: None)
+    with pytest.raises(NotGlibcError, match="need glibc's malloc"):
+        run_demo("threshold")
