@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from brkdoc.cli import main
+
+
+def _brkdoc(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brkdoc", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = _brkdoc("--help")
+    assert result.returncode == 0
+    for command in ("info", "demo", "simulate", "replay", "compare", "record", "bench"):
+        assert command in result.stdout
+
+
+def test_usage_error_exits_2_without_traceback() -> None:
+    result = _brkdoc("no-such-command")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "invalid choice" in result.stderr
+
+
+def test_info_json_is_one_object(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["libc"] == "glibc"
+    assert facts["page_size"] > 0
+
+
+def test_output_has_no_color_when_piped() -> None:
+    result = _brkdoc("info")
+    assert "\x1b[" not in result.stdout
