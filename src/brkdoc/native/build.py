@@ -1,0 +1,74 @@
+"""Compile the small C helpers that ship with brkdoc, once per source version, and cache them.
+
+The bench probe and the replay oracle are C programs because they must measure or replay
+without an interpreter in the process. Each binary's name carries a hash of its source and
+flags, so an upgraded brkdoc never runs a stale build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from brkdoc.errors import BrkdocError
+
+__all__ = ["CompileError", "cache_dir", "clean_malloc_environment", "compile_cached"]
+
+# Settings that change malloc's behaviour in a child; a measurement or replay must not inherit
+# them from the reader's shell.
+_MALLOC_VARIABLES = ("GLIBC_TUNABLES", "LD_PRELOAD")
+
+
+class CompileError(BrkdocError):
+    """No C compiler, or the helper did not compile."""
+
+
+def cache_dir() -> Path:
+    """Where compiled helpers live: `$XDG_CACHE_HOME/brkdoc`, by default `~/.cache/brkdoc`."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "brkdoc"
+
+
+def compile_cached(
+    source: str, name: str, flags: Sequence[str], directory: Path | None = None
+) -> Path:
+    """Return the path of `source` compiled with `flags`, compiling it first if needed."""
+    compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+    if compiler is None or shutil.which(compiler) is None:
+        raise CompileError(f"building {name} needs a C compiler: install gcc")
+    key = hashlib.sha256("\0".join((source, compiler, *flags)).encode()).hexdigest()[:16]
+    target_dir = directory if directory is not None else cache_dir()
+    binary = target_dir / f"{name}-{key}"
+    if binary.exists():
+        return binary
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target_dir) as scratch:
+        source_path = Path(scratch) / f"{name}.c"
+        source_path.write_text(source, encoding="utf-8")
+        built = Path(scratch) / name
+        result = subprocess.run(
+            [compiler, *flags, "-o", str(built), str(source_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise CompileError(f"compiling {name} failed:\n{result.stderr.strip()}")
+        # A rename is atomic: a concurrent build leaves either no binary or a whole one.
+        os.replace(built, binary)
+    return binary
+
+
+def clean_malloc_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment without MALLOC_* variables, GLIBC_TUNABLES or LD_PRELOAD."""
+    source = os.environ if environ is None else environ
+    return {
+        key: value
+        for key, value in source.items()
+        if not key.startswith("MALLOC_") and key not in _MALLOC_VARIABLES
+    }
