@@ -16,7 +16,7 @@ def test_compiles_once_and_reuses_the_binary(tmp_path: Path) -> None:
     second = compile_cached(HELLO, "hello", ("-O2",), tmp_path)
     assert first == second
     assert second.stat().st_mtime_ns == mtime
-    assert subprocess.run([first], capture_output=True, text=True).stdout == "hi\n"
+    assert subprocess.run([first], check=True, capture_output=True, text=True).stdout == "hi\n"
 
 
 def test_new_source_or_flags_give_a_new_binary(tmp_path: Path) -> None:
