@@ -1,0 +1,62 @@
+"""brkdoc.render.svg: formatting helpers and a palette readable in both schemes."""
+
+from __future__ import annotations
+
+import pytest
+
+from brkdoc.render.svg import DARK, LIGHT, STYLE, contrast_ratio, format_size, num, svg_document
+
+FILLS = ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmap")
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"),
+        (656, "656 B"),
+        (10239, "10239 B"),
+        (10240, "10 KiB"),
+        (40016, "39.1 KiB"),
+        (135168, "132 KiB"),
+        (1 << 20, "1 MiB"),
+        (14_000_000, "13.4 MiB"),
+    ],
+)
+def test_format_size(size: int, text: str) -> None:
+    assert format_size(size) == text
+
+
+def test_num_drops_trailing_zeros() -> None:
+    assert [num(1.0), num(1.5), num(1.256), num(-0.001)] == ["1", "1.5", "1.26", "0"]
+
+
+@pytest.mark.parametrize("palette", [LIGHT, DARK], ids=["light", "dark"])
+@pytest.mark.parametrize("fill", FILLS)
+def test_text_on_every_fill_meets_wcag_aa(palette: dict[str, str], fill: str) -> None:
+    assert contrast_ratio(palette["fg"], palette[fill]) >= 4.5
+
+
+@pytest.mark.parametrize("palette", [LIGHT, DARK], ids=["light", "dark"])
+def test_break_label_and_lines_stand_out_from_the_background(palette: dict[str, str]) -> None:
+    assert contrast_ratio(palette["brk"], palette["bg"]) >= 4.5  # the label is text
+    assert contrast_ratio(palette["series2"], palette["bg"]) >= 3.0  # a line: non-text contrast
+
+
+def test_palettes_name_the_same_colours() -> None:
+    assert LIGHT.keys() == DARK.keys()
+
+
+def test_style_switches_on_the_os_preference_and_on_material_slate() -> None:
+    assert "@media (prefers-color-scheme:dark)" in STYLE
+    assert '[data-md-color-scheme="slate"] .bkf{' in STYLE
+    for value in DARK.values():
+        assert STYLE.count(value) >= 2  # once per dark rule
+    assert "currentColor" in STYLE
+
+
+def test_document_is_accessible_and_escaped() -> None:
+    svg = svg_document(100, 50, "A <b> & c", "long story", "")
+    assert 'role="img"' in svg
+    assert 'aria-label="A &lt;b&gt; &amp; c"' in svg
+    assert "<title>A &lt;b&gt; &amp; c</title>" in svg
+    assert "<desc>long story</desc>" in svg
