@@ -112,7 +112,7 @@
       if (!(origin instanceof Element)) {
         return;
       }
-      var button = origin.closest(".md-clipboard[data-clipboard-target]");
+      var button = origin.closest("[data-clipboard-target]");
       if (!button) {
         return;
       }

@@ -46,15 +46,23 @@ from brkdoc.sim.params import (
     M_TRIM_THRESHOLD,
     request2size,
 )
-from brkdoc.sim.profiles import GLIBC_2_36, GLIBC_2_39, Profile, profile_for_version
+from brkdoc.sim.profiles import (
+    GLIBC_2_36,
+    GLIBC_2_39,
+    PROFILE_NAMES,
+    Profile,
+    profile_for_version,
+)
 from brkdoc.sim.syscalls import Syscall, format_strace
 from brkdoc.sim.trace import (
     Observation,
     TraceOp,
+    TraceSummary,
     format_observation,
     parse_observation,
     parse_trace,
     simulate,
+    summarize,
 )
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
@@ -66,6 +74,7 @@ __all__ = [
     "M_MXFAST",
     "M_TOP_PAD",
     "M_TRIM_THRESHOLD",
+    "PROFILE_NAMES",
     "ChunkView",
     "Heap",
     "HeapView",
@@ -76,6 +85,7 @@ __all__ = [
     "Profile",
     "Syscall",
     "TraceOp",
+    "TraceSummary",
     "UnsupportedState",
     "format_observation",
     "format_strace",
@@ -86,4 +96,5 @@ __all__ = [
     "request2size",
     "simulate",
     "snapshot",
+    "summarize",
 ]

@@ -1,0 +1,162 @@
+"""The live oracle: replay allocation operations through the real glibc in a child process.
+
+The child is `replay.c` (shipped next to this module), compiled with the system C compiler on
+first use and cached under `$XDG_CACHE_HOME/brkdoc` (default `~/.cache/brkdoc`), keyed by a hash
+of its source and the compiler command. It allocates nothing while replaying, so what it reports
+is what glibc does for exactly these operations from a fresh process. The child's environment
+is stripped of `MALLOC_*` and `GLIBC_TUNABLES` so the defaults apply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from brkdoc.errors import BrkdocError
+from brkdoc.sim.trace import Observation, TraceOp
+
+__all__ = [
+    "OP_CALLOC",
+    "OP_FREE",
+    "OP_MALLOC",
+    "OP_MALLOPT",
+    "OP_REALLOC",
+    "OP_TRIM",
+    "OracleError",
+    "RawResult",
+    "ReplayOutcome",
+    "oracle_binary",
+    "replay_raw",
+    "replay_trace",
+]
+
+OP_MALLOC, OP_REALLOC, OP_FREE, OP_CALLOC, OP_MALLOPT, OP_TRIM = 1, 2, 3, 4, 5, 6
+_SOURCE = Path(__file__).with_name("replay.c")
+_CFLAGS = ("-O2", "-Wall", "-Wextra")
+_TRACE_OPS = {"a": OP_MALLOC, "r": OP_REALLOC, "f": OP_FREE}
+
+
+class OracleError(BrkdocError):
+    """The oracle could not be built or run."""
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """One replayed call: the returned pointer (absolute; 0 for NULL or a free), whether its
+    chunk is mmapped, the break minus the initial break, and mallinfo2().hblkhd."""
+
+    pointer: int
+    mmapped_chunk: bool
+    brk: int
+    mmapped: int
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """Results of a replay; `abort_message` is glibc's message if it aborted part way."""
+
+    initial_break: int
+    results: list[RawResult]
+    abort_message: str | None
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "brkdoc"
+
+
+def oracle_binary() -> Path:
+    """The compiled replay program, building it if the cache lacks this version."""
+    compiler = os.environ.get("CC", "cc")
+    if shutil.which(compiler) is None:
+        raise OracleError(f"no C compiler found ({compiler!r}); install gcc to use the oracle")
+    source = _SOURCE.read_bytes()
+    key = hashlib.sha256(source + " ".join((compiler, *_CFLAGS)).encode()).hexdigest()[:16]
+    target = _cache_dir() / f"replay-{key}"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        built = Path(scratch) / "replay"
+        command = [compiler, *_CFLAGS, "-o", str(built), str(_SOURCE)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise OracleError(f"compiling the oracle failed:\n{done.stderr.strip()}")
+        os.replace(built, target)  # atomic: concurrent builders agree on the result
+    return target
+
+
+def _clean_environment() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("MALLOC_") and name not in ("GLIBC_TUNABLES", "LD_PRELOAD")
+    }
+
+
+def replay_raw(records: Sequence[tuple[int, int, int]], slots: int) -> ReplayOutcome:
+    """Replay (op, slot, argument) records in a fresh child; see replay.c for the encoding.
+
+    For OP_MALLOPT the slot is the parameter number (may be negative) and the argument its
+    value; for OP_TRIM the argument is the pad.
+    """
+    payload = bytearray(struct.pack("=Q", slots))
+    pack = struct.Struct("=Qqq").pack
+    for op, slot, argument in records:
+        payload += pack(op, slot, argument)
+    done = subprocess.run(
+        [str(oracle_binary())],
+        input=bytes(payload),
+        capture_output=True,
+        env=_clean_environment(),
+        check=False,
+    )
+    output = done.stdout
+    if len(output) < 8:
+        raise OracleError(f"the oracle produced no output: {done.stderr.decode().strip()}")
+    (initial_break,) = struct.unpack_from("=Q", output)
+    body = output[8:]
+    count = len(body) // 32
+    results = [
+        RawResult(pointer, bool(mapped), brk, mmapped)
+        for pointer, mapped, brk, mmapped in struct.iter_unpack("=QQQQ", body[: count * 32])
+    ]
+    message: str | None = None
+    if done.returncode != 0:
+        text = done.stderr.decode(errors="replace").strip()
+        if done.returncode != -6 or not text:
+            raise OracleError(f"the oracle failed (status {done.returncode}): {text}")
+        message = text.splitlines()[-1]
+    return ReplayOutcome(initial_break, results, message)
+
+
+def replay_trace(ops: Iterable[TraceOp]) -> tuple[list[Observation], str | None]:
+    """Replay a parsed trace through glibc; returns observations and glibc's abort message."""
+    slots: dict[int, int] = {}
+    records: list[tuple[int, int, int]] = []
+    kept: list[TraceOp] = []
+    for op in ops:
+        slot = slots.setdefault(op.id, len(slots))
+        records.append((_TRACE_OPS[op.op], slot, op.size or 0))
+        kept.append(op)
+    outcome = replay_raw(records, len(slots))
+    return list(_observations(kept, outcome)), outcome.abort_message
+
+
+def _observations(ops: Sequence[TraceOp], outcome: ReplayOutcome) -> Iterator[Observation]:
+    start = outcome.initial_break
+    for i, (op, result) in enumerate(zip(ops, outcome.results, strict=False)):
+        if op.op == "f" or not result.pointer:
+            where, offset = None, None
+        elif result.mmapped_chunk:
+            where, offset = "mmap", None
+        else:
+            where, offset = "heap", result.pointer - start
+        yield Observation(i, op.op, op.id, where, offset, result.brk, result.mmapped)

@@ -1,0 +1,258 @@
+"""Allocation traces in the CS:APP malloc-lab format, and running them through the model.
+
+A trace is a header of four numbers (suggested heap size, number of ids, number of ops, weight)
+or two (ids, ops), one a line, then one operation a line: `a ID SIZE` (malloc), `r ID SIZE`
+(realloc) and `f ID` (free). CRLF line endings and blank lines are accepted.
+
+The parser takes lines (any iterable of str) so this module does no file I/O; errors are
+`brkdoc.errors.InputError` naming the file and line.
+
+```pycon
+>>> from brkdoc.sim.trace import format_observation, parse_trace, simulate
+>>> ops = list(parse_trace(["2", "3", "a 0 100", "a 1 40", "f 0"], "demo.rep"))
+>>> ops[0]
+TraceOp(line=3, op='a', id=0, size=100)
+>>> for obs in simulate(ops):
+...     print(format_observation(obs))
+{"i": 0, "op": "a", "id": 0, "where": "heap", "offset": 672, "brk": 135168, "mmapped": 0}
+{"i": 1, "op": "a", "id": 1, "where": "heap", "offset": 784, "brk": 135168, "mmapped": 0}
+{"i": 2, "op": "f", "id": 0, "where": null, "offset": null, "brk": 135168, "mmapped": 0}
+
+```
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from brkdoc.errors import InputError
+from brkdoc.sim.errors import MallocError
+from brkdoc.sim.heap import Heap
+from brkdoc.sim.profiles import GLIBC_2_36, Profile
+
+__all__ = [
+    "Observation",
+    "TraceOp",
+    "TraceSummary",
+    "format_observation",
+    "parse_observation",
+    "parse_trace",
+    "simulate",
+    "summarize",
+]
+
+_OPS = {"a": 3, "r": 3, "f": 2}
+
+
+class TraceOp(NamedTuple):
+    """One operation of a trace; `size` is None for a free. `line` is 1-based."""
+
+    line: int
+    op: str
+    id: int
+    size: int | None
+
+
+class Observation(NamedTuple):
+    """What one operation did, as both the simulator and the live oracle report it.
+
+    `where` is "heap", "mmap" or None (a free, or realloc to 0 bytes); `offset` is the pointer
+    minus the initial program break for heap pointers; `brk` is the break after the operation
+    minus the initial break; `mmapped` is the bytes in mmapped chunks (mallinfo2's hblkhd).
+    """
+
+    i: int
+    op: str
+    id: int
+    where: str | None
+    offset: int | None
+    brk: int
+    mmapped: int
+
+
+def format_observation(obs: Observation) -> str:
+    """One JSON line with exactly the keys i, op, id, where, offset, brk, mmapped."""
+    return json.dumps(obs._asdict())
+
+
+def parse_observation(line: str) -> Observation:
+    """Read back a line written by `format_observation`."""
+    data = json.loads(line)
+    return Observation(
+        data["i"], data["op"], data["id"], data["where"], data["offset"], data["brk"],
+        data["mmapped"],
+    )  # fmt: skip
+
+
+def _number(token: str, path: str, line: int, what: str) -> int:
+    try:
+        value = int(token)
+    except ValueError:
+        raise InputError(path, line, f"{what} must be a whole number, not {token!r}") from None
+    if value < 0:
+        raise InputError(path, line, f"{what} must not be negative, got {value}")
+    return value
+
+
+def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:
+    """Yield the operations of a trace, checking the header and each line as it goes.
+
+    Raises InputError for: a header that is not 2 or 4 numbers, an unknown operation, a wrong
+    field count, a non-numeric or negative number, a realloc or free of an id never allocated,
+    and an operation count that differs from the header's.
+    """
+    header: list[int] = []
+    header_line = 0
+    expected_ops: int | None = None
+    count = 0
+    allocated: set[int] = set()
+    number = 0
+    new = tuple.__new__
+    for number, raw in enumerate(lines, start=1):  # noqa: B007
+        fields = raw.split()
+        if expected_ops is None or not fields:
+            if not fields:
+                continue
+            if len(fields) == 1 and len(header) < 4 and fields[0].isdigit():
+                header.append(int(fields[0]))
+                header_line = number
+                continue
+            if len(header) not in (2, 4):
+                raise InputError(
+                    path, number, "expected a header of 2 or 4 numbers, one a line, before the ops"
+                )
+            expected_ops = header[2] if len(header) == 4 else header[1]
+        # Fast path for well-formed lines; anything odd is diagnosed by _check_line.
+        op = fields[0]
+        try:
+            if op == "a" and len(fields) == 3:
+                block = int(fields[1])
+                size: int | None = int(fields[2])
+                if block >= 0 and size >= 0:  # type: ignore[operator]
+                    allocated.add(block)
+                    count += 1
+                    yield new(TraceOp, (number, "a", block, size))
+                    continue
+            elif op == "f" and len(fields) == 2:
+                block = int(fields[1])
+                if block in allocated:
+                    count += 1
+                    yield new(TraceOp, (number, "f", block, None))
+                    continue
+            elif op == "r" and len(fields) == 3:
+                block = int(fields[1])
+                size = int(fields[2])
+                if block in allocated and size >= 0:
+                    count += 1
+                    yield new(TraceOp, (number, "r", block, size))
+                    continue
+        except ValueError:
+            pass
+        _check_line(fields, raw, allocated, path, number)
+    if expected_ops is None:
+        if len(header) in (2, 4):
+            expected_ops = header[2] if len(header) == 4 else header[1]
+        else:
+            raise InputError(path, max(number, 1), "no header: expected 2 or 4 numbers")
+    if count != expected_ops:
+        raise InputError(
+            path, header_line, f"header says {expected_ops} operations, the trace has {count}"
+        )
+
+
+def _check_line(fields: list[str], raw: str, allocated: set[int], path: str, number: int) -> None:
+    """Raise the InputError that explains why a line is not a valid operation."""
+    op = fields[0]
+    want = _OPS.get(op)
+    if want is None:
+        raise InputError(path, number, f"unknown operation {op!r} (expected a, r or f)")
+    if len(fields) != want:
+        shape = "f ID" if op == "f" else f"{op} ID SIZE"
+        raise InputError(path, number, f"expected '{shape}', got {raw.strip()!r}")
+    block = _number(fields[1], path, number, "id")
+    if op != "f":
+        _number(fields[2], path, number, "size")
+    if block not in allocated:
+        verb = "realloc" if op == "r" else "free"
+        raise InputError(path, number, f"{verb} of id {block}, which was never allocated")
+    raise InputError(path, number, f"cannot read {raw.strip()!r}")  # pragma: no cover
+
+
+def simulate(
+    ops: Iterable[TraceOp], profile: Profile = GLIBC_2_36, heap: Heap | None = None
+) -> Iterator[Observation]:
+    """Run operations through a fresh `Heap` (or the one given), yielding an Observation each.
+
+    Streams: memory use grows with the number of ids, not with the trace's length.
+    A MallocAbort raised by the heap propagates after the observations before it.
+    """
+    if heap is None:
+        heap = Heap(profile, record_syscalls=False)
+    pointers: dict[int, int] = {}
+    start = heap.heap_start
+    mapped = heap.mmapped_chunks
+    new = tuple.__new__
+    for i, (_line, op, block, size) in enumerate(ops):
+        if op == "a":
+            pointer = heap.malloc(size)  # type: ignore[arg-type]
+        elif op == "f":
+            heap.free(pointers[block])
+            yield new(Observation, (i, op, block, None, None, heap.current_break - start,
+                                    heap.mmapped))  # fmt: skip
+            continue
+        else:
+            pointer = heap.realloc(pointers[block], size)  # type: ignore[arg-type]
+        pointers[block] = pointer
+        if not pointer:
+            where, offset = None, None
+        elif (pointer - 16) in mapped:
+            where, offset = "mmap", None
+        else:
+            where, offset = "heap", pointer - start
+        yield new(Observation, (i, op, block, where, offset, heap.current_break - start,
+                                heap.mmapped))  # fmt: skip
+
+
+@dataclass
+class TraceSummary:
+    """Totals of a trace run: what `brkdoc simulate` prints without --jsonl."""
+
+    ops: int
+    peak_brk: int
+    final_brk: int
+    peak_mmapped: int
+    syscall_counts: dict[str, int]
+
+
+def summarize(ops: Iterable[TraceOp], heap: Heap) -> TraceSummary:
+    """Run operations through `heap` keeping only totals; the fast path for long traces.
+
+    If the heap raises a MallocError (a MallocAbort, say), the error's `trace_op` is the operation
+    that failed and `ops_done` how many finished before it.
+    """
+    pointers: dict[int, int] = {}
+    malloc = heap.malloc
+    free = heap.free
+    realloc = heap.realloc
+    count = 0
+    current: TraceOp | None = None
+    try:
+        for current in ops:  # noqa: B007
+            _line, op, block, size = current
+            if op == "a":
+                pointers[block] = malloc(size)  # type: ignore[arg-type]
+            elif op == "f":
+                free(pointers[block])
+            else:
+                pointers[block] = realloc(pointers[block], size)  # type: ignore[arg-type]
+            count += 1
+    except MallocError as error:
+        error.trace_op = current
+        error.ops_done = count
+        raise
+    return TraceSummary(
+        count, heap.peak_brk, heap.brk, heap.peak_mmapped, dict(heap.syscall_counts)
+    )
