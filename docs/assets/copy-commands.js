@@ -150,8 +150,25 @@
     });
   }
 
-  nameWidgets();
+  // Notebook code that scrolls sideways can be reached and scrolled from the keyboard, as Material
+  // makes its own code blocks (axe-core: scrollable-region-focusable).
+  function focusableNotebookCode() {
+    var selector = ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .highlight-ipynb pre";
+    document.querySelectorAll(selector).forEach(function (element) {
+      var scrolls = element.scrollWidth > element.clientWidth;
+      if (scrolls && !element.hasAttribute("tabindex")) {
+        element.setAttribute("tabindex", "0");
+      }
+    });
+  }
+
+  function onEveryPage() {
+    nameWidgets();
+    focusableNotebookCode();
+  }
+
+  onEveryPage();
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(nameWidgets);
+    window.document$.subscribe(onEveryPage);
   }
 })();

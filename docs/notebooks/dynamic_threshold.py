@@ -19,8 +19,8 @@
 # threshold moves: when a program frees an mmapped chunk that is bigger than the threshold,
 # and no bigger than 32 MiB, glibc raises the threshold to that chunk's size and sets
 # `trim_threshold` to twice as much (`__libc_free` in glibc 2.36's `malloc/malloc.c`). The
-# [dynamic threshold](../policy/dynamic-threshold.md) page has the reasons and a live
-# `strace`. This notebook follows the rule in the [simulator](../simulator/index.md), which
+# [dynamic threshold](../../policy/dynamic-threshold/) page has the reasons and a live
+# `strace`. This notebook follows the rule in the [simulator](../../simulator/), which
 # is checked against the real glibc operation by operation.
 #
 # ## The same request twice

@@ -15,11 +15,22 @@ from brkdoc.sim.params import (
 
 
 @pytest.mark.parametrize(
-    ("request", "chunk"),
-    [(0, 32), (1, 32), (24, 32), (25, 48), (40, 48), (41, 64), (1032, 1040), (131048, 131072)],
+    ("nbytes", "chunk"),
+    [
+        (0, 32),
+        (1, 32),
+        (24, 32),
+        (25, 48),
+        (40, 48),
+        (41, 64),
+        (1032, 1040),
+        (131048, 131056),
+        (131064, 131072),
+        (131065, 131088),
+    ],
 )
-def test_request2size(request: int, chunk: int) -> None:
-    assert request2size(request) == chunk
+def test_request2size(nbytes: int, chunk: int) -> None:
+    assert request2size(nbytes) == chunk
 
 
 def test_tcache_and_fastbin_indices() -> None:
@@ -40,7 +51,7 @@ def test_tcache_and_fastbin_indices() -> None:
         (3120, 96),
         (3136, 97),
         (4096, 99),
-        (10752, 111),
+        (10752, 112),
         (40960, 120),
         (163840, 124),
         (1 << 20, 126),
