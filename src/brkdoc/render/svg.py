@@ -4,9 +4,10 @@ The palette lives in one `<style>` block that every figure carries. Colours are 
 properties on the figure's root class `bkf`, so one figure reads well:
 - on its own (opened as a file, or in an `<img>`): light colours, and dark ones under
   `@media (prefers-color-scheme: dark)`;
-- inlined into a Material page: the page's text colour for text and lines
-  (`--md-typeset-color`, through `currentColor`), and the dark colours exactly when the page uses
-  the slate scheme (`[data-md-color-scheme="slate"]`), whatever the operating system prefers.
+- inlined into a Material page: the figure's own opaque foreground for text and lines (not the
+  page's `--md-typeset-color`, which is translucent in the slate scheme and loses contrast on
+  coloured chunks), and the dark colours exactly when the page uses the slate scheme
+  (`[data-md-color-scheme="slate"]`), whatever the operating system prefers.
 
 >>> format_size(656), format_size(131072), format_size(135168), format_size(14_000_000)
 ('656 B', '128 KiB', '132 KiB', '13.4 MiB')
@@ -70,7 +71,7 @@ _STATE_RULES = "".join(
 )
 
 STYLE = (
-    f".bkf{{{_variables(LIGHT)}color:var(--md-typeset-color,var(--bkf-fg));"
+    f".bkf{{{_variables(LIGHT)}color:var(--bkf-fg);"
     "font-family:var(--md-text-font-family,system-ui,sans-serif);font-size:12px;"
     # Scale down, never up, on narrow screens.
     "max-width:100%;height:auto}"
