@@ -14,16 +14,17 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import sys
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 
-def generate(ops: int, seed: int) -> list[str]:
+def generate(ops: int, seed: int) -> Iterator[str]:
+    """The operation lines (no header); ids are fresh for every allocation, as in CS:APP traces."""
     rng = random.Random(seed)
-    lines: list[str] = []
     live: list[int] = []
     next_id = 0
     max_live = 4000
@@ -33,22 +34,25 @@ def generate(ops: int, seed: int) -> list[str]:
             return rng.randint(4096, 1 << 20)
         return int(2 ** rng.uniform(4, 12))
 
-    while len(lines) < ops:
+    for _ in range(ops):
         roll = rng.random()
         if live and (roll < 0.45 or len(live) >= max_live):
             slot = rng.randrange(len(live))
             live[slot], live[-1] = live[-1], live[slot]
-            lines.append(f"f {live.pop()}")
+            yield f"f {live.pop()}\n"
         elif live and roll < 0.55:
-            lines.append(f"r {rng.choice(live)} {size()}")
+            yield f"r {rng.choice(live)} {size()}\n"
         else:
-            lines.append(f"a {next_id} {size()}")
+            yield f"a {next_id} {size()}\n"
             live.append(next_id)
             next_id += 1
-    while len(lines) > ops:
-        lines.pop()
-    # Keep the trace well formed: every id freed at the end is fine but not required.
-    return ["0", str(next_id), str(len(lines)), "1", *lines]
+
+
+def write_trace(path: Path, ops: int, seed: int) -> None:
+    """Write the trace without holding it in memory (the header's id count is an upper bound)."""
+    with path.open("w") as out:
+        out.write(f"0\n{ops}\n{ops}\n1\n")
+        out.writelines(generate(ops, seed))
 
 
 def main() -> int:
@@ -58,7 +62,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "generated.rep"
-        path.write_text("\n".join(generate(args.ops, args.seed)) + "\n")
+        write_trace(path, args.ops, args.seed)
         # A fresh interpreter, as a reader would run it; wall time includes start-up.
         command = [sys.executable, "-m", "brkdoc", "simulate", str(path), "--glibc", "2.36"]
         started = time.perf_counter()

@@ -9,6 +9,12 @@ malloc_trim. Every comparison runs real glibc in a child process built from repl
 from __future__ import annotations
 
 import os
+import random
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +29,7 @@ from brkdoc.native.oracle import (
     OP_MALLOPT,
     OP_REALLOC,
     OP_TRIM,
+    oracle_binary,
     replay_raw,
     replay_trace,
 )
@@ -116,9 +123,9 @@ def _compare_records(records: Sequence[Record]) -> None:
     ]
     # mallopt/malloc_trim return ints, not pointers: compare only brk and mmapped for them.
     model = _model_results(records)
-    for index, ((op, _, _), expected, got) in enumerate(zip(records, real, model, strict=True)):
-        if op in (OP_MALLOPT, OP_TRIM, OP_FREE):
-            expected, got = expected[2:], got[2:]
+    for index, ((op, _, _), want, have) in enumerate(zip(records, real, model, strict=True)):
+        skip = 2 if op in (OP_MALLOPT, OP_TRIM, OP_FREE) else 0
+        expected, got = want[skip:], have[skip:]
         assert got == expected, f"op {index} {records[index]}: model {got}, glibc {expected}"
 
 
@@ -338,3 +345,161 @@ def _traces(draw: st.DrawFn) -> list[TraceOp]:
 @given(_traces())
 def test_random_traces_agree(ops: list[TraceOp]) -> None:
     _compare_trace(ops)
+
+
+# ---------------------------------------------------------------- the syscall log vs strace
+
+_CALL = re.compile(r"^(\w+)\((.*)\)\s+=\s+(\S+)")
+
+
+def _normalize(line: str, heap_start: int) -> str:
+    """A syscall line without absolute addresses: heap addresses become offsets, mmap ones go."""
+    found = _CALL.match(line)
+    assert found, line
+    name, raw_args, result = found.groups()
+    args = [arg.strip() for arg in raw_args.split(",")]
+    if name == "brk":
+        shown = "NULL" if args[0] == "NULL" else str(int(args[0], 16) - heap_start)
+        return f"brk({shown})"
+    if name == "mmap":
+        return f"mmap({args[1]})"
+    if name == "munmap":
+        return f"munmap({args[1]})"
+    if name == "mremap":
+        return f"mremap({args[1]}, {args[2]})"
+    if name == "madvise":
+        return f"madvise({int(args[0], 16) - heap_start}, {args[1]}, {args[2]}) = {result}"
+    raise AssertionError(line)
+
+
+def _strace_of_replay(records: Sequence[Record], slots: int) -> list[str]:
+    payload = bytearray(struct.pack("=Q", slots))
+    for record in records:
+        payload += struct.pack("=Qqq", *record)
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "strace.txt"
+        subprocess.run(
+            [
+                "strace",
+                "-e",
+                "trace=brk,mmap,munmap,mremap,madvise",
+                "-o",
+                str(log),
+                str(oracle_binary()),
+            ],
+            input=bytes(payload),
+            capture_output=True,
+            check=True,
+        )
+        lines = log.read_text().splitlines()
+    # Everything after the oracle's own slot table mapping is malloc's doing.
+    table = f"mmap(NULL, {(slots + 1) * 8}, "
+    start = next(i for i, line in enumerate(lines) if line.startswith(table))
+    return [line for line in lines[start + 1 :] if not line.startswith("+++")]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+@pytest.mark.parametrize("which", ["calloc-mallopt-trim", "realloc", "threshold"])
+def test_syscall_log_matches_strace(which: str) -> None:
+    records: list[Record] = {
+        "calloc-mallopt-trim": [
+            (OP_MALLOC, 0, 100_000),
+            (OP_MALLOC, 1, 100),
+            (OP_FREE, 0, 0),
+            (OP_TRIM, 0, 0),
+            (OP_MALLOPT, M_TOP_PAD, 0),
+            (OP_CALLOC, 2, 300_000),
+            (OP_FREE, 2, 0),
+            (OP_MALLOC, 3, 200_000),
+            (OP_FREE, 3, 0),
+        ],
+        "realloc": [
+            (OP_MALLOC, 0, 100),
+            (OP_MALLOC, 1, 300_000),
+            (OP_REALLOC, 1, 600_000),
+            (OP_REALLOC, 1, 5000),
+            (OP_FREE, 1, 0),
+            (OP_REALLOC, 0, 400_000),
+            (OP_FREE, 0, 0),
+        ],
+        "threshold": [(OP_MALLOC, slot, 135_168) for slot in range(3)]
+        + [(OP_FREE, slot, 0) for slot in range(3)]
+        + [(OP_MALLOC, slot, 135_168) for slot in range(3)],
+    }[which]
+    real = _strace_of_replay(records, 4)
+    initial = int(_CALL.match(real[0]).group(3), 16)  # type: ignore[union-attr]
+    heap = Heap(PROFILE)
+    _run_on(heap, records)
+    model = [str(call) for call in heap.syscalls]
+    assert [_normalize(line, initial) for line in real] == [
+        _normalize(line, heap.heap_start) for line in model
+    ]
+    assert len(model) >= 3
+
+
+def _run_on(heap: Heap, records: Sequence[Record]) -> None:
+    table: dict[int, int] = {}
+    for op, slot, arg in records:
+        if op == OP_MALLOC:
+            table[slot] = heap.malloc(arg)
+        elif op == OP_CALLOC:
+            table[slot] = heap.calloc(1, arg)
+        elif op == OP_REALLOC:
+            table[slot] = heap.realloc(table[slot], arg)
+        elif op == OP_FREE:
+            heap.free(table[slot])
+        elif op == OP_MALLOPT:
+            heap.mallopt(slot, arg)
+        else:
+            heap.malloc_trim(arg)
+
+
+@st.composite
+def _busy_small_traces(draw: st.DrawFn) -> list[TraceOp]:
+    """Longer traces of small and medium blocks: many frees, so every bin kind fills up."""
+    sizes = st.one_of(st.integers(1, 130), st.integers(1, 1100), st.integers(1000, 40_000))
+    ops: list[TraceOp] = []
+    live: list[int] = []
+    for line in range(draw(st.integers(50, 300))):
+        kind = draw(st.sampled_from("aarff")) if live else "a"
+        if kind == "a":
+            ops.append(TraceOp(line, "a", line, draw(sizes)))
+            live.append(line)
+        elif kind == "f":
+            block = live.pop(draw(st.integers(0, len(live) - 1)))
+            ops.append(TraceOp(line, "f", block, None))
+        else:
+            block = live[draw(st.integers(0, len(live) - 1))]
+            ops.append(TraceOp(line, "r", block, draw(sizes)))
+    return ops
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_busy_small_traces())
+def test_random_busy_traces_agree(ops: list[TraceOp]) -> None:
+    _compare_trace(ops)
+
+
+def test_a_long_generated_trace_agrees() -> None:
+    """60,000 operations with a bounded live set: bins, trims and mmaps interact at scale."""
+    rng = random.Random(36)
+    ops: list[TraceOp] = []
+    live: list[int] = []
+    for line in range(60_000):
+        roll = rng.random()
+        if live and (roll < 0.45 or len(live) >= 3000):
+            index = rng.randrange(len(live))
+            live[index], live[-1] = live[-1], live[index]
+            ops.append(TraceOp(line, "f", live.pop(), None))
+        elif live and roll < 0.55:
+            ops.append(TraceOp(line, "r", rng.choice(live), _generated_size(rng)))
+        else:
+            ops.append(TraceOp(line, "a", line, _generated_size(rng)))
+            live.append(line)
+    _compare_trace(ops)
+
+
+def _generated_size(rng: random.Random) -> int:
+    if rng.random() < 0.01:
+        return rng.randint(4096, 1 << 20)
+    return int(2 ** rng.uniform(0, 12))

@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from brkdoc.errors import BrkdocError, InputError, NotGlibcError
+from brkdoc.errors import BrkdocError, NotGlibcError
+from brkdoc.native.oracle import replay_trace
+from brkdoc.native.record import record_trace
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
@@ -18,6 +20,7 @@ from brkdoc.sim import (
     Profile,
     TraceOp,
     format_observation,
+    format_strace,
     format_view,
     parse_trace,
     profile_for_version,
@@ -36,6 +39,11 @@ def register(subparsers: Any) -> None:
     simulate_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
     simulate_parser.add_argument(
         "--jsonl", action="store_true", help="one JSON object per operation instead of a summary"
+    )
+    simulate_parser.add_argument(
+        "--strace",
+        action="store_true",
+        help="also print the simulated brk/mmap/munmap/mremap/madvise calls, strace style",
     )
     _add_profile_option(simulate_parser)
     simulate_parser.set_defaults(handler=_simulate)
@@ -100,7 +108,7 @@ def _abort(path: str, op: TraceOp, error: MallocError) -> BrkdocError:
 
 def _simulate(args: argparse.Namespace) -> int:
     profile = _profile(args)
-    heap = Heap(profile, record_syscalls=False)
+    heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
         ops = _read_ops(args.trace)
         out = sys.stdout
@@ -112,6 +120,8 @@ def _simulate(args: argparse.Namespace) -> int:
         except MallocError as error:
             out.flush()
             raise _abort(args.trace, ops[count], error) from None
+        if args.strace:
+            sys.stderr.write(format_strace(heap.syscalls))
         return 0
     # Summary mode streams the trace: memory follows the live blocks, not the trace's length.
     # The model's objects hold no reference cycles, so the cycle collector only costs time.
@@ -129,6 +139,8 @@ def _simulate(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     calls = ", ".join(f"{name} {n}" for name, n in sorted(summary.syscall_counts.items()))
     rate = f"{summary.ops / elapsed:,.0f}" if elapsed > 0 else "n/a"
+    if args.strace:
+        sys.stdout.write(format_strace(heap.syscalls))
     print(f"trace: {args.trace} (glibc {profile.name} model)")
     print(f"ops: {summary.ops}")
     print(f"peak break: +{summary.peak_brk} bytes")
@@ -140,8 +152,6 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from brkdoc.native.oracle import replay_trace
-
     if glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
     ops = _read_ops(args.trace)
@@ -151,13 +161,13 @@ def _replay(args: argparse.Namespace) -> int:
     if message is not None:
         sys.stdout.flush()
         op = ops[len(observations)]
-        raise BrkdocError(f"{args.trace}:{op.line}: glibc aborted: {message} (op '{op.op} {op.id}')")
+        raise BrkdocError(
+            f"{args.trace}:{op.line}: glibc aborted: {message} (op '{op.op} {op.id}')"
+        )
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from brkdoc.native.oracle import replay_trace
-
     version = glibc_version()
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
@@ -168,7 +178,7 @@ def _compare(args: argparse.Namespace) -> int:
     model = simulate(ops, profile, heap)
     index = 0
     try:
-        for index, expected in enumerate(real):  # noqa: B007
+        for index, expected in enumerate(real):
             got = next(model)
             if got != expected:
                 return _report_difference(args.trace, ops[index], got, expected, heap)
@@ -186,9 +196,7 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"{args.trace}: op {index} (line {ops[index].line}): glibc aborts: {real_abort}")
         print("  the model does not abort there")
         return 1
-    print(
-        f"{args.trace}: all {len(real)} ops agree (glibc {version} vs model {profile.name})"
-    )
+    print(f"{args.trace}: all {len(real)} ops agree (glibc {version} vs model {profile.name})")
     return 0
 
 
@@ -204,8 +212,6 @@ def _report_difference(path: str, op: TraceOp, got: Any, expected: Any, heap: He
 
 
 def _record(args: argparse.Namespace) -> int:
-    from brkdoc.native.record import record_trace
-
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]

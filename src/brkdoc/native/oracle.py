@@ -32,6 +32,7 @@ __all__ = [
     "OracleError",
     "RawResult",
     "ReplayOutcome",
+    "cache_dir",
     "oracle_binary",
     "replay_raw",
     "replay_trace",
@@ -67,9 +68,20 @@ class ReplayOutcome:
     abort_message: str | None
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where compiled helpers live: $XDG_CACHE_HOME/brkdoc, else ~/.cache/brkdoc, else a
+    per-user folder in the temporary directory when the home folder is not writable."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "brkdoc"
+    preferred = Path(base) / "brkdoc"
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK):
+            return preferred
+    except OSError:
+        pass
+    fallback = Path(tempfile.gettempdir()) / f"brkdoc-{os.getuid()}"
+    fallback.mkdir(mode=0o700, exist_ok=True)
+    return fallback
 
 
 def oracle_binary() -> Path:
@@ -79,10 +91,9 @@ def oracle_binary() -> Path:
         raise OracleError(f"no C compiler found ({compiler!r}); install gcc to use the oracle")
     source = _SOURCE.read_bytes()
     key = hashlib.sha256(source + " ".join((compiler, *_CFLAGS)).encode()).hexdigest()[:16]
-    target = _cache_dir() / f"replay-{key}"
+    target = cache_dir() / f"replay-{key}"
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         built = Path(scratch) / "replay"
         command = [compiler, *_CFLAGS, "-o", str(built), str(_SOURCE)]

@@ -7,9 +7,11 @@ and realloc to 0 bytes), `< OLD` then `> NEW SIZE` (realloc), `! OLD SIZE` (fail
 
 What a trace cannot express, and how the recording handles it:
 
-- calloc and memalign/posix_memalign/aligned_alloc/valloc/pvalloc are recorded as malloc (the
-  simulator then replays them as malloc, which for calloc skips glibc's rule that calloc never
-  uses the tcache, and for memalign loses the alignment); the summary counts them;
+- calloc and memalign/posix_memalign/aligned_alloc/valloc/pvalloc are recorded as malloc; the
+  summary counts them. For calloc that is faithful to the recorded run (libc_malloc_debug's
+  calloc is `__libc_malloc` plus memset, so it does use the tcache, see malloc/malloc-debug.c
+  `__debug_calloc`), but a run without the debug library would take calloc's own path, which
+  never uses the tcache. The memalign family loses its alignment;
 - mallopt and malloc_trim are not in the trace at all (counted in the summary);
 - a failed realloc ('!') is dropped, a free of memory allocated before tracing began is dropped;
 - mtrace's own bookkeeping (its FILE and buffers) is allocated on the same heap before the
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
+from brkdoc.native.oracle import cache_dir
 
 __all__ = ["RecordSummary", "convert_mtrace", "preload_library", "record_trace"]
 
@@ -86,11 +89,9 @@ def preload_library() -> Path:
         raise BrkdocError(f"no C compiler found ({compiler!r}); install gcc to record")
     source = _SOURCE.read_bytes()
     key = hashlib.sha256(source + compiler.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    target = Path(base) / "brkdoc" / f"record-{key}.so"
+    target = cache_dir() / f"record-{key}.so"
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         built = Path(scratch) / "record.so"
         command = [compiler, "-O2", "-shared", "-fPIC", "-o", str(built), str(_SOURCE), "-ldl"]
@@ -101,6 +102,16 @@ def preload_library() -> Path:
     return target
 
 
+def _operation_fields(raw: str) -> list[str]:
+    """The fields of an mtrace line from its operation character on ("@ CALLER" dropped)."""
+    fields = raw.split()
+    if fields and fields[0] == "@":
+        fields = fields[1:]
+        while fields and fields[0] not in ("+", "-", "<", ">", "!", "="):
+            fields = fields[1:]
+    return fields
+
+
 def convert_mtrace(lines: list[str], summary: RecordSummary) -> list[str]:
     """Translate mtrace lines to trace operations (without header), filling in `summary`."""
     live: dict[str, int] = {}
@@ -108,12 +119,7 @@ def convert_mtrace(lines: list[str], summary: RecordSummary) -> list[str]:
     next_id = 0
     pending_old: str | None = None
     for raw in lines:
-        fields = raw.split()
-        if fields and fields[0] == "@":
-            # "@ caller : " prefix: drop up to the operation character.
-            fields = fields[2:] if len(fields) > 2 and fields[1] != ":" else fields[1:]
-            while fields and fields[0] not in "+-<>!=":
-                fields = fields[1:]
+        fields = _operation_fields(raw)
         if not fields:
             continue
         kind = fields[0]

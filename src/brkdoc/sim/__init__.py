@@ -29,7 +29,7 @@ The stable API (what `__all__` lists) is:
 >>> print(format_strace(heap.syscalls), end="")
 brk(NULL) = 0x555555559000
 brk(0x55555557a000) = 0x55555557a000
-brk(0x5555555d6000) = 0x5555555d6000
+brk(0x5555555f4000) = 0x5555555f4000
 
 ```
 """

@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GLIBC_2_36", "GLIBC_2_39", "PROFILES", "PROFILE_NAMES", "Profile", "profile_for_version"]
+__all__ = [
+    "GLIBC_2_36",
+    "GLIBC_2_39",
+    "PROFILES",
+    "PROFILE_NAMES",
+    "Profile",
+    "profile_for_version",
+]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ TraceOp(line=3, op='a', id=0, size=100)
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -34,6 +35,7 @@ from brkdoc.sim.heap import Heap
 from brkdoc.sim.profiles import GLIBC_2_36, Profile
 
 __all__ = [
+    "IdTable",
     "Observation",
     "TraceOp",
     "TraceSummary",
@@ -97,8 +99,11 @@ def _number(token: str, path: str, line: int, what: str) -> int:
     return value
 
 
-def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:
+def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: PLR0912, PLR0915
     """Yield the operations of a trace, checking the header and each line as it goes.
+
+    The well-formed case is handled inline (it runs once per operation of million-line
+    traces); `_check_line` explains anything else.
 
     Raises InputError for: a header that is not 2 or 4 numbers, an unknown operation, a wrong
     field count, a non-numeric or negative number, a realloc or free of an id never allocated,
@@ -108,10 +113,12 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:
     header_line = 0
     expected_ops: int | None = None
     count = 0
-    allocated: set[int] = set()
+    allocated = IdTable(missing=0)  # 1 once an id has been allocated
+    seen = allocated.get
+    mark = allocated.put
     number = 0
     new = tuple.__new__
-    for number, raw in enumerate(lines, start=1):  # noqa: B007
+    for number, raw in enumerate(lines, start=1):
         fields = raw.split()
         if expected_ops is None or not fields:
             if not fields:
@@ -132,20 +139,20 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:
                 block = int(fields[1])
                 size: int | None = int(fields[2])
                 if block >= 0 and size >= 0:  # type: ignore[operator]
-                    allocated.add(block)
+                    mark(block, 1)
                     count += 1
                     yield new(TraceOp, (number, "a", block, size))
                     continue
             elif op == "f" and len(fields) == 2:
                 block = int(fields[1])
-                if block in allocated:
+                if seen(block):
                     count += 1
                     yield new(TraceOp, (number, "f", block, None))
                     continue
             elif op == "r" and len(fields) == 3:
                 block = int(fields[1])
                 size = int(fields[2])
-                if block in allocated and size >= 0:
+                if seen(block) and size >= 0:
                     count += 1
                     yield new(TraceOp, (number, "r", block, size))
                     continue
@@ -163,7 +170,7 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:
         )
 
 
-def _check_line(fields: list[str], raw: str, allocated: set[int], path: str, number: int) -> None:
+def _check_line(fields: list[str], raw: str, allocated: IdTable, path: str, number: int) -> None:
     """Raise the InputError that explains why a line is not a valid operation."""
     op = fields[0]
     want = _OPS.get(op)
@@ -175,10 +182,49 @@ def _check_line(fields: list[str], raw: str, allocated: set[int], path: str, num
     block = _number(fields[1], path, number, "id")
     if op != "f":
         _number(fields[2], path, number, "size")
-    if block not in allocated:
+    if not allocated.get(block):
         verb = "realloc" if op == "r" else "free"
         raise InputError(path, number, f"{verb} of id {block}, which was never allocated")
     raise InputError(path, number, f"cannot read {raw.strip()!r}")  # pragma: no cover
+
+
+class IdTable:
+    """A value per trace id in 8 bytes: dense ids below 2**24 in an array, the rest in a dict.
+
+    Traces name blocks by small consecutive ids, and a trace runner must remember one pointer
+    per id (a later free of a freed id is a double free that glibc may detect), so this keeps
+    that memory small. Missing ids read as `missing`.
+
+    >>> table = IdTable()
+    >>> table.put(3, 0x55555555A2A0)
+    >>> hex(table.get(3)), table.get(4), table.get(1 << 40)
+    ('0x55555555a2a0', -1, -1)
+    """
+
+    __slots__ = ("_dense", "_missing", "_sparse")
+    DENSE_LIMIT = 1 << 24
+
+    def __init__(self, missing: int = -1) -> None:
+        self._dense = array("q")
+        self._sparse: dict[int, int] = {}
+        self._missing = missing
+
+    def put(self, key: int, value: int) -> None:
+        dense = self._dense
+        if key < len(dense):
+            dense[key] = value
+        elif key < self.DENSE_LIMIT:
+            grow = max(key + 1, 2 * len(dense), 1024) - len(dense)
+            dense.frombytes(self._missing.to_bytes(8, "little", signed=True) * grow)
+            dense[key] = value
+        else:
+            self._sparse[key] = value
+
+    def get(self, key: int) -> int:
+        dense = self._dense
+        if key < len(dense):
+            return dense[key]
+        return self._sparse.get(key, self._missing)
 
 
 def simulate(
@@ -186,12 +232,14 @@ def simulate(
 ) -> Iterator[Observation]:
     """Run operations through a fresh `Heap` (or the one given), yielding an Observation each.
 
-    Streams: memory use grows with the number of ids, not with the trace's length.
-    A MallocAbort raised by the heap propagates after the observations before it.
+    Streams: memory use grows with the number of ids (8 bytes each), not with the trace's
+    length. A MallocAbort raised by the heap propagates after the observations before it.
     """
     if heap is None:
         heap = Heap(profile, record_syscalls=False)
-    pointers: dict[int, int] = {}
+    table = IdTable()
+    get = table.get
+    put = table.put
     start = heap.heap_start
     mapped = heap.mmapped_chunks
     new = tuple.__new__
@@ -199,13 +247,13 @@ def simulate(
         if op == "a":
             pointer = heap.malloc(size)  # type: ignore[arg-type]
         elif op == "f":
-            heap.free(pointers[block])
+            heap.free(get(block))
             yield new(Observation, (i, op, block, None, None, heap.current_break - start,
                                     heap.mmapped))  # fmt: skip
             continue
         else:
-            pointer = heap.realloc(pointers[block], size)  # type: ignore[arg-type]
-        pointers[block] = pointer
+            pointer = heap.realloc(get(block), size)  # type: ignore[arg-type]
+        put(block, pointer)
         if not pointer:
             where, offset = None, None
         elif (pointer - 16) in mapped:
@@ -233,21 +281,23 @@ def summarize(ops: Iterable[TraceOp], heap: Heap) -> TraceSummary:
     If the heap raises a MallocError (a MallocAbort, say), the error's `trace_op` is the operation
     that failed and `ops_done` how many finished before it.
     """
-    pointers: dict[int, int] = {}
+    table = IdTable()
+    get = table.get
+    put = table.put
     malloc = heap.malloc
     free = heap.free
     realloc = heap.realloc
     count = 0
     current: TraceOp | None = None
     try:
-        for current in ops:  # noqa: B007
+        for current in ops:
             _line, op, block, size = current
             if op == "a":
-                pointers[block] = malloc(size)  # type: ignore[arg-type]
+                put(block, malloc(size))  # type: ignore[arg-type]
             elif op == "f":
-                free(pointers[block])
+                free(get(block))
             else:
-                pointers[block] = realloc(pointers[block], size)  # type: ignore[arg-type]
+                put(block, realloc(get(block), size))  # type: ignore[arg-type]
             count += 1
     except MallocError as error:
         error.trace_op = current

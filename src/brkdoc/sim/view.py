@@ -6,8 +6,12 @@
 >>> a, b = heap.malloc(2000), heap.malloc(100)
 >>> heap.free(a)
 >>> view = snapshot(heap)
->>> [(c.offset, c.size, c.state, c.bin) for c in view.chunks]
-[(0, 656, 'in_use', None), (656, 2016, 'unsorted', 1), (2672, 112, 'in_use', None), (2784, 132384, 'top', None)]
+>>> for c in view.chunks:
+...     print(c.offset, c.size, c.state, c.bin)
+0 656 in_use None
+656 2016 unsorted 1
+2672 112 in_use None
+2784 132384 top None
 >>> view.brk, view.mmapped_bytes
 (135168, 0)
 
@@ -17,8 +21,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from brkdoc.sim.heap import Heap
+if TYPE_CHECKING:
+    from brkdoc.sim.state import HeapState
 
 __all__ = ["ChunkView", "HeapView", "MmapView", "format_view", "snapshot"]
 
@@ -61,7 +67,7 @@ class HeapView:
     mmapped: tuple[MmapView, ...]
 
 
-def _bins_of(heap: Heap) -> dict[int, int]:
+def _bins_of(heap: HeapState) -> dict[int, int]:
     where: dict[int, int] = {}
     for index in range(1, 128):
         header = -index
@@ -72,7 +78,7 @@ def _bins_of(heap: Heap) -> dict[int, int]:
     return where
 
 
-def snapshot(heap: Heap) -> HeapView:
+def snapshot(heap: HeapState) -> HeapView:
     """The heap's chunks now. Costs time proportional to the number of chunks."""
     start = heap.heap_start
     entries: list[tuple[int, int, str, int | None]] = []
@@ -108,12 +114,13 @@ def snapshot(heap: Heap) -> HeapView:
 def format_view(view: HeapView, around: int | None = None, context: int = 8) -> str:
     """A text table of the chunks; with `around` (an offset), only chunks near it.
 
+    >>> from brkdoc.sim import Heap
     >>> heap = Heap()
     >>> _ = heap.malloc(10)
     >>> print(format_view(snapshot(heap)))
     brk +0x21000, mmapped 0 bytes, mmap threshold 131072, trim threshold 131072
         offset      size  state     bin
-           0x0     0x290  in_use          (tcache structure)
+           0x0     0x290  in_use         (tcache structure)
          0x290      0x20  in_use
          0x2b0   0x20d50  top
     """
@@ -133,7 +140,7 @@ def format_view(view: HeapView, around: int | None = None, context: int = 8) -> 
         bin_ = "" if chunk.bin is None else str(chunk.bin)
         note = "  (tcache structure)" if chunk.is_tcache_struct else ""
         lines.append(
-            f"{chunk.offset:>10x}  {chunk.size:>8x}  {chunk.state:<8}  {bin_:<3}{note}".rstrip()
+            f"{chunk.offset:>#10x}  {chunk.size:>#8x}  {chunk.state:<8}  {bin_:<3}{note}".rstrip()
         )
     if last < len(chunks):
         lines.append(f"{'...':>10}")

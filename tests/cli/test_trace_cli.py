@@ -1,0 +1,149 @@
+"""`brkdoc simulate | replay | compare | record` keep their contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from brkdoc.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACES = Path(os.environ.get("BRKDOC_TRACES", ROOT.parent / "shared" / "traces"))
+KEYS = ["i", "op", "id", "where", "offset", "brk", "mmapped"]
+
+
+def _brkdoc(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brkdoc", *args], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def small_trace(tmp_path: Path) -> Path:
+    path = tmp_path / "small.rep"
+    path.write_bytes(b"0\r\n2\r\n4\r\n1\r\na 0 100\r\na 1 200000\r\nr 0 5000\r\nf 1\r\n")
+    return path
+
+
+def test_simulate_jsonl_has_exactly_the_contract_keys(
+    small_trace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", str(small_trace), "--jsonl", "--glibc", "2.36"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [list(record) for record in records] == [KEYS] * 4
+    assert records[0] == {
+        "i": 0, "op": "a", "id": 0, "where": "heap", "offset": 672, "brk": 135168, "mmapped": 0,
+    }  # fmt: skip
+    assert records[1]["where"] == "mmap"
+    assert records[1]["offset"] is None
+    assert records[1]["mmapped"] == 200704
+    assert records[3]["where"] is None
+    assert records[3]["mmapped"] == 0
+
+
+def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", str(small_trace), "--glibc", "2.39"]) == 0
+    out = capsys.readouterr().out
+    assert "(glibc 2.39 model)" in out
+    assert "ops: 4\n" in out
+    assert "peak break: +135168 bytes\n" in out
+    assert "peak mmapped: 200704 bytes\n" in out
+    assert "syscalls: brk 2, mmap 1, munmap 1\n" in out
+    assert "ops/s" in out
+
+
+def test_replay_and_simulate_print_the_same_lines(small_trace: Path) -> None:
+    real = _brkdoc("replay", str(small_trace), "--jsonl")
+    model = _brkdoc("simulate", str(small_trace), "--jsonl")
+    assert real.returncode == 0, real.stderr
+    assert real.stdout == model.stdout
+    assert len(real.stdout.splitlines()) == 4
+
+
+def test_compare_agrees_on_a_shared_trace() -> None:
+    trace = TRACES / "realloc-bal.rep"
+    assert trace.exists(), f"missing {trace} (set BRKDOC_TRACES)"
+    result = _brkdoc("compare", str(trace))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 14401 ops agree" in result.stdout
+
+
+def test_compare_reports_the_first_difference(tmp_path: Path) -> None:
+    # realloc to exactly the usable size of an mmapped block: 2.36 calls mremap, 2.39 does not.
+    trace = tmp_path / "mremap.rep"
+    trace.write_text("1\n2\na 0 200000\nr 0 200688\n")
+    result = _brkdoc("compare", str(trace), "--glibc", "2.39")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{trace}:4: first difference at op 1 ('r 0 200688')"
+    assert lines[1].startswith("  model: {")
+    assert '"mmapped": 200704' in lines[1]
+    assert '"mmapped": 204800' in lines[2]
+    assert "the model's heap after that op:" in result.stdout
+    assert "mmapped chunk at" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("1\n1\na 0 x\n", 3), ("1\n2\na 0 1\nf 9\n", 4), ("1\n1\nq\n", 3)],
+)
+@pytest.mark.parametrize("command", ["simulate", "replay", "compare"])
+def test_malformed_trace_exits_2_with_file_and_line(
+    tmp_path: Path, command: str, text: str, line: int
+) -> None:
+    trace = tmp_path / "bad.rep"
+    trace.write_text(text)
+    args = [command, str(trace)] + (["--jsonl"] if command != "compare" else [])
+    result = _brkdoc(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"brkdoc: {trace}:{line}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_double_free_is_one_line_in_both(tmp_path: Path) -> None:
+    trace = tmp_path / "double.rep"
+    trace.write_text("1\n3\na 0 50\nf 0\nf 0\n")
+    model = _brkdoc("simulate", str(trace), "--jsonl")
+    real = _brkdoc("replay", str(trace), "--jsonl")
+    for result in (model, real):
+        assert result.returncode == 1
+        assert len(result.stdout.splitlines()) == 2
+        assert result.stderr.count("\n") == 1
+        assert "free(): double free detected in tcache 2" in result.stderr
+        assert result.stderr.startswith(f"brkdoc: {trace}:5: ")
+    compared = _brkdoc("compare", str(trace))
+    assert compared.returncode == 0
+    assert "both abort at op 2" in compared.stdout
+
+
+def test_missing_file_is_one_line() -> None:
+    result = _brkdoc("simulate", "/nonexistent/trace.rep")
+    assert result.returncode == 1
+    assert (
+        result.stderr == "brkdoc: cannot read /nonexistent/trace.rep: No such file or directory\n"
+    )
+
+
+def test_record_needs_a_command() -> None:
+    result = _brkdoc("record")
+    assert result.returncode == 2
+    assert "give the program to run" in result.stderr
+
+
+def test_simulate_can_print_its_syscalls(
+    small_trace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", str(small_trace), "--strace", "--glibc", "2.36"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "brk(NULL) = 0x555555559000"
+    assert lines[1] == "brk(0x55555557a000) = 0x55555557a000"
+    assert lines[2].startswith("mmap(NULL, 200704, PROT_READ|PROT_WRITE, ")
+    assert lines[3].startswith("munmap(0x")
+    assert lines[4].startswith("trace: ")
