@@ -29,30 +29,48 @@ class CompileError(BrkdocError):
 
 
 def cache_dir() -> Path:
-    """Where compiled helpers live: `$XDG_CACHE_HOME/brkdoc`, by default `~/.cache/brkdoc`."""
+    """Where compiled helpers live: `$XDG_CACHE_HOME/brkdoc`, by default `~/.cache/brkdoc`, or
+    a per-user folder in the temporary directory when the home folder is not writable."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "brkdoc"
+    preferred = Path(base) / "brkdoc"
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK):
+            return preferred
+    except OSError:
+        pass
+    fallback = Path(tempfile.gettempdir()) / f"brkdoc-{os.getuid()}"
+    fallback.mkdir(mode=0o700, exist_ok=True)
+    return fallback
 
 
 def compile_cached(
-    source: str, name: str, flags: Sequence[str], directory: Path | None = None
+    source: str,
+    name: str,
+    flags: Sequence[str],
+    directory: Path | None = None,
+    *,
+    libraries: Sequence[str] = (),
+    suffix: str = "",
 ) -> Path:
-    """Return the path of `source` compiled with `flags`, compiling it first if needed."""
+    """Return the path of `source` compiled with `flags` (and `libraries`, which the linker
+    needs after the source), compiling it first if this source, compiler and flags are new."""
     compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
     if compiler is None or shutil.which(compiler) is None:
         raise CompileError(f"building {name} needs a C compiler: install gcc")
-    key = hashlib.sha256("\0".join((source, compiler, *flags)).encode()).hexdigest()[:16]
+    recipe = "\0".join((source, compiler, *flags, *libraries))
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     target_dir = directory if directory is not None else cache_dir()
-    binary = target_dir / f"{name}-{key}"
+    binary = target_dir / f"{name}-{key}{suffix}"
     if binary.exists():
         return binary
     target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target_dir) as scratch:
         source_path = Path(scratch) / f"{name}.c"
         source_path.write_text(source, encoding="utf-8")
-        built = Path(scratch) / name
+        built = Path(scratch) / f"{name}{suffix}"
         result = subprocess.run(
-            [compiler, *flags, "-o", str(built), str(source_path)],
+            [compiler, *flags, "-o", str(built), str(source_path), *libraries],
             capture_output=True,
             text=True,
             check=False,

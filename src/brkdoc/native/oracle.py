@@ -9,17 +9,14 @@ is stripped of `MALLOC_*` and `GLIBC_TUNABLES` so the defaults apply.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 import struct
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
+from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
 from brkdoc.sim.trace import Observation, TraceOp
 
 __all__ = [
@@ -32,7 +29,6 @@ __all__ = [
     "OracleError",
     "RawResult",
     "ReplayOutcome",
-    "cache_dir",
     "oracle_binary",
     "replay_raw",
     "replay_trace",
@@ -68,48 +64,12 @@ class ReplayOutcome:
     abort_message: str | None
 
 
-def cache_dir() -> Path:
-    """Where compiled helpers live: $XDG_CACHE_HOME/brkdoc, else ~/.cache/brkdoc, else a
-    per-user folder in the temporary directory when the home folder is not writable."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    preferred = Path(base) / "brkdoc"
-    try:
-        preferred.mkdir(parents=True, exist_ok=True)
-        if os.access(preferred, os.W_OK):
-            return preferred
-    except OSError:
-        pass
-    fallback = Path(tempfile.gettempdir()) / f"brkdoc-{os.getuid()}"
-    fallback.mkdir(mode=0o700, exist_ok=True)
-    return fallback
-
-
 def oracle_binary() -> Path:
     """The compiled replay program, building it if the cache lacks this version."""
-    compiler = os.environ.get("CC", "cc")
-    if shutil.which(compiler) is None:
-        raise OracleError(f"no C compiler found ({compiler!r}); install gcc to use the oracle")
-    source = _SOURCE.read_bytes()
-    key = hashlib.sha256(source + " ".join((compiler, *_CFLAGS)).encode()).hexdigest()[:16]
-    target = cache_dir() / f"replay-{key}"
-    if target.exists():
-        return target
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        built = Path(scratch) / "replay"
-        command = [compiler, *_CFLAGS, "-o", str(built), str(_SOURCE)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise OracleError(f"compiling the oracle failed:\n{done.stderr.strip()}")
-        os.replace(built, target)  # atomic: concurrent builders agree on the result
-    return target
-
-
-def _clean_environment() -> dict[str, str]:
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("MALLOC_") and name not in ("GLIBC_TUNABLES", "LD_PRELOAD")
-    }
+    try:
+        return compile_cached(_SOURCE.read_text(encoding="utf-8"), "replay", _CFLAGS)
+    except CompileError as error:
+        raise OracleError(str(error)) from None
 
 
 def replay_raw(records: Sequence[tuple[int, int, int]], slots: int) -> ReplayOutcome:
@@ -126,7 +86,7 @@ def replay_raw(records: Sequence[tuple[int, int, int]], slots: int) -> ReplayOut
         [str(oracle_binary())],
         input=bytes(payload),
         capture_output=True,
-        env=_clean_environment(),
+        env=clean_malloc_environment(),
         check=False,
     )
     output = done.stdout

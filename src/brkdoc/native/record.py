@@ -21,7 +21,6 @@ What a trace cannot express, and how the recording handles it:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
-from brkdoc.native.oracle import cache_dir
+from brkdoc.native.build import compile_cached
 
 __all__ = ["RecordSummary", "convert_mtrace", "preload_library", "record_trace"]
 
@@ -83,23 +82,11 @@ def _debug_library() -> str:
 
 
 def preload_library() -> Path:
-    """The compiled preload library, cached like the oracle under ~/.cache/brkdoc."""
-    compiler = os.environ.get("CC", "cc")
-    if shutil.which(compiler) is None:
-        raise BrkdocError(f"no C compiler found ({compiler!r}); install gcc to record")
-    source = _SOURCE.read_bytes()
-    key = hashlib.sha256(source + compiler.encode()).hexdigest()[:16]
-    target = cache_dir() / f"record-{key}.so"
-    if target.exists():
-        return target
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        built = Path(scratch) / "record.so"
-        command = [compiler, "-O2", "-shared", "-fPIC", "-o", str(built), str(_SOURCE), "-ldl"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise BrkdocError(f"compiling the recorder failed:\n{done.stderr.strip()}")
-        os.replace(built, target)
-    return target
+    """The compiled preload library, cached like the other helpers (brkdoc.native.build)."""
+    source = _SOURCE.read_text(encoding="utf-8")
+    return compile_cached(
+        source, "record", ("-O2", "-shared", "-fPIC"), libraries=("-ldl",), suffix=".so"
+    )
 
 
 def _operation_fields(raw: str) -> list[str]:
