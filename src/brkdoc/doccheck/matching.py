@@ -81,28 +81,32 @@ class Mismatch:
         return "\n".join(header + body)
 
 
-def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
-    """A minimal-edit alignment in which `...` lines absorb any run of lines for free."""
-    norm_want = [normalize_line(line) for line in want]
-    norm_have = [normalize_line(line) for line in have]
+def _edit_costs(want: list[str], have: list[str]) -> list[list[int]]:
+    """cost[i][j]: the fewest `-`/`+` lines that align want[i:] with have[j:], where an
+    `...` line absorbs any run of lines for free (both lists already normalized)."""
     rows, cols = len(want), len(have)
-    inf = rows + cols + 1
-    # cost[i][j]: fewest -/+ lines to align want[i:] with have[j:].
-    cost = [[inf] * (cols + 1) for _ in range(rows + 1)]
-    cost[rows][cols] = 0
+    cost = [[0] * (cols + 1) for _ in range(rows + 1)]
     for j in range(cols - 1, -1, -1):
         cost[rows][j] = cost[rows][j + 1] + 1
     for i in range(rows - 1, -1, -1):
-        ellipsis = norm_want[i] == ELLIPSIS_LINE
+        ellipsis = want[i] == ELLIPSIS_LINE
         cost[i][cols] = cost[i + 1][cols] + (0 if ellipsis else 1)
         for j in range(cols - 1, -1, -1):
             if ellipsis:
                 cost[i][j] = min(cost[i + 1][j], cost[i][j + 1])
+            elif want[i] == have[j]:
+                cost[i][j] = min(cost[i + 1][j + 1], cost[i + 1][j] + 1, cost[i][j + 1] + 1)
             else:
-                best = min(cost[i + 1][j], cost[i][j + 1]) + 1
-                if norm_want[i] == norm_have[j]:
-                    best = min(best, cost[i + 1][j + 1])
-                cost[i][j] = best
+                cost[i][j] = min(cost[i + 1][j], cost[i][j + 1]) + 1
+    return cost
+
+
+def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
+    """Walk one cheapest alignment and print it: context, folded `...`, `-` and `+` lines."""
+    norm_want = [normalize_line(line) for line in want]
+    norm_have = [normalize_line(line) for line in have]
+    cost = _edit_costs(norm_want, norm_have)
+    rows, cols = len(want), len(have)
     out: list[str] = []
     i = j = absorbed = 0
     while i < rows or j < cols:
@@ -120,7 +124,7 @@ def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
             i < rows
             and j < cols
             and norm_want[i] == norm_have[j]
-            and (cost[i][j] == cost[i + 1][j + 1])
+            and cost[i][j] == cost[i + 1][j + 1]
         ):
             out.append(f"  {have[j]}")
             i += 1
