@@ -33,8 +33,10 @@ def measure() -> Evidence:
     # Part 1: grow the heap, then free everything from the top down.
     start = libc.sbrk(0)
     blocks = [libc.malloc(BLOCK) for _ in range(COUNT)]
-    peak = libc.sbrk(0)
+    # `where` reads /proc/self/maps, which allocates Python buffers and so can move the break;
+    # look the blocks up before taking the readings the claim rests on, never between them.
     places = {where(block) for block in blocks}
+    peak = libc.sbrk(0)
     for block in reversed(blocks):
         libc.free(block)
     after_free = libc.sbrk(0)
@@ -43,8 +45,8 @@ def measure() -> Evidence:
     # Part 2: the same, but the last block allocated (the highest) stays in use.
     pinned_blocks = [libc.malloc(BLOCK) for _ in range(COUNT)]
     guard = pinned_blocks[-1]
-    pinned_peak = libc.sbrk(0)
     pinned_places = {where(block) for block in pinned_blocks[:-1]}
+    pinned_peak = libc.sbrk(0)
     for block in reversed(pinned_blocks[:-1]):
         libc.free(block)
     pinned_after_free = libc.sbrk(0)
