@@ -62,7 +62,6 @@ from brkdoc.sim.params import (
     max_fast_for,
     request2size,
 )
-from brkdoc.sim.profiles import GLIBC_2_36, Profile
 from brkdoc.sim.realloc import Reallocator
 from brkdoc.sim.state import DEFAULT_HEAP_START, DEFAULT_MMAP_BASE, MASK64
 from brkdoc.sim.view import HeapView, snapshot
@@ -84,19 +83,10 @@ class Heap(Reallocator):
     `snapshot()` returns a `HeapView`: every chunk in address order with its state
     ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin" or "top") and bin index,
     plus the mmapped chunks, for drawing heap maps.
-    """
 
-    def __init__(
-        self,
-        profile: Profile = GLIBC_2_36,
-        *,
-        heap_start: int = DEFAULT_HEAP_START,
-        mmap_base: int = DEFAULT_MMAP_BASE,
-        record_syscalls: bool = True,
-    ) -> None:
-        super().__init__(
-            profile, heap_start=heap_start, mmap_base=mmap_base, record_syscalls=record_syscalls
-        )
+    The constructor is `HeapState`'s: `Heap(profile=GLIBC_2_36, *, heap_start=...,
+    mmap_base=..., record_syscalls=True)`.
+    """
 
     def snapshot(self) -> HeapView:
         """The chunk list now, in address order (see `brkdoc.sim.view.snapshot`)."""
