@@ -16,8 +16,8 @@
 #
 # glibc serves a request with its own `mmap()` when the request is at least
 # `mmap_threshold` bytes (128 KiB to start with) and the top chunk cannot serve it. The
-# threshold moves: when a program frees an mmapped chunk that is bigger than the threshold,
-# and no bigger than 32 MiB, glibc raises the threshold to that chunk's size and sets
+# threshold moves: when a program frees an mmapped chunk that is at least as big as the
+# threshold and smaller than 32 MiB, glibc raises the threshold to that chunk's size and sets
 # `trim_threshold` to twice as much (`__libc_free` in glibc 2.36's `malloc/malloc.c`). The
 # [dynamic threshold](../../policy/dynamic-threshold/) page has the reasons and a live
 # `strace`. This notebook follows the rule in the [simulator](../../simulator/), which
@@ -118,8 +118,9 @@ for fixed in (False, True):
     print(f"{label}: break {heap.brk:>#9x}, system calls {heap.syscall_counts}")
 
 # %% [markdown]
-# With the dynamic threshold, only the first 1 MiB block was mmapped. The other 99 reused heap
-# memory, with no system call at all, and the heap kept 1.1 MiB (0x121000) afterwards. With a fixed
+# With the dynamic threshold, only the first 1 MiB block was mmapped. The second grew the heap
+# with one `brk`, and the other 98 reused that memory with no system call at all; the heap
+# kept 1.1 MiB (0x121000) afterwards. With a fixed
 # threshold, every block cost an `mmap` and a `munmap`, and the heap stayed at its first
 # 132 KiB. That trade (fewer system calls against memory held) is what the dynamic threshold
-# was added for in glibc 2.5.
+# was added for in glibc 2.5 (commit 1d05c2fb9c, August 2006, in `malloc/malloc.c`).
