@@ -75,3 +75,15 @@ def test_trailing_whitespace_and_final_blank_lines_are_ignored() -> None:
 
 def test_normalize_line_keeps_sizes() -> None:
     assert normalize_line("munmap(0x7f3a2c1e5000, 266240) = 0") == "munmap(<ADDR>, 266240) = 0"
+
+
+def test_a_change_right_after_an_ellipsis_shows_both_sides() -> None:
+    shown = "start\n...\nsize 266240\nend\n"
+    live = "start\nloader 1\nloader 2\nsize 266241\nend\n"
+    assert str(compare(shown, live)).splitlines()[1:] == [
+        "  start",
+        "  ... (2 lines)",
+        "- size 266240",
+        "+ size 266241",
+        "  end",
+    ]

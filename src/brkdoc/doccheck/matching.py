@@ -82,8 +82,8 @@ class Mismatch:
 
 
 def _edit_costs(want: list[str], have: list[str]) -> list[list[int]]:
-    """cost[i][j]: the fewest `-`/`+` lines that align want[i:] with have[j:], where an
-    `...` line absorbs any run of lines for free (both lists already normalized)."""
+    """cost[i][j]: the fewest changes that align want[i:] with have[j:], where an `...` line
+    absorbs any run of lines for free (both lists already normalized)."""
     rows, cols = len(want), len(have)
     cost = [[0] * (cols + 1) for _ in range(rows + 1)]
     for j in range(cols - 1, -1, -1):
@@ -94,10 +94,12 @@ def _edit_costs(want: list[str], have: list[str]) -> list[list[int]]:
         for j in range(cols - 1, -1, -1):
             if ellipsis:
                 cost[i][j] = min(cost[i + 1][j], cost[i][j + 1])
-            elif want[i] == have[j]:
-                cost[i][j] = min(cost[i + 1][j + 1], cost[i + 1][j] + 1, cost[i][j + 1] + 1)
             else:
-                cost[i][j] = min(cost[i + 1][j], cost[i][j + 1]) + 1
+                # A changed line (one `-` and one `+`) costs as much as a missing or extra one,
+                # so a change right after `...` shows as a change instead of being absorbed.
+                same = want[i] == have[j]
+                step = cost[i + 1][j + 1] + (0 if same else 1)
+                cost[i][j] = min(step, cost[i + 1][j] + 1, cost[i][j + 1] + 1)
     return cost
 
 
@@ -127,6 +129,11 @@ def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
             and cost[i][j] == cost[i + 1][j + 1]
         ):
             out.append(f"  {have[j]}")
+            i += 1
+            j += 1
+        elif i < rows and j < cols and cost[i][j] == cost[i + 1][j + 1] + 1:
+            out.append(f"- {want[i]}")
+            out.append(f"+ {have[j]}")
             i += 1
             j += 1
         elif i < rows and cost[i][j] == cost[i + 1][j] + 1:
