@@ -73,16 +73,7 @@ def text_report(report: BenchReport) -> str:
         out += [group, *_table(["operation", "median", "per"], rows, {1}), ""]
     vma_rows = [[r.what, str(r.calls), str(r.vmas_added)] for r in report.vmas]
     out += ["VMA count growth", *_table(["operation", "calls", "VMAs added"], vma_rows, {1, 2}), ""]
-    sweep_rows = [
-        [
-            format_size(p.size),
-            format_ns(p.dynamic_ns),
-            format_ns(p.fixed_ns),
-            format_ns(p.dynamic_touched_ns),
-            format_ns(p.fixed_touched_ns),
-        ]
-        for p in report.sweep
-    ]
+    sweep_rows = _sweep_rows(report)
     out += [
         "malloc + free, per pair (dynamic threshold on / off; 'touched' writes every page)",
         *_table(
@@ -135,8 +126,9 @@ def markdown_vmas(report: BenchReport) -> str:
     return _md_table(["operation", "calls", "VMAs added"], rows, {1, 2})
 
 
-def markdown_sweep(report: BenchReport) -> str:
-    rows = [
+def _sweep_rows(report: BenchReport) -> list[list[str]]:
+    """One row a request size: malloc + free cost with the dynamic threshold on and off."""
+    return [
         [
             format_size(p.size),
             format_ns(p.dynamic_ns),
@@ -146,6 +138,10 @@ def markdown_sweep(report: BenchReport) -> str:
         ]
         for p in report.sweep
     ]
+
+
+def markdown_sweep(report: BenchReport) -> str:
+    rows = _sweep_rows(report)
     headers = ["request", "dynamic", "fixed", "dynamic, touched", "fixed, touched"]
     return _md_table(headers, rows, {0, 1, 2, 3, 4})
 
