@@ -361,15 +361,23 @@ def visit(browser: Browser, base_url: str) -> Callable[[SitePage], Visit]:
 
 
 EXTERNAL_LINKS = pytest.StashKey[set[str]]()
+# Transferred bytes per page, filled by the weight test and reported at the end of the run.
+PAGE_WEIGHTS = pytest.StashKey[dict[str, int]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[EXTERNAL_LINKS] = set()
+    config.stash[PAGE_WEIGHTS] = {}
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
+    weights = config.stash.get(PAGE_WEIGHTS, {})
+    if weights:
+        terminalreporter.section("page weight: transferred bytes, heaviest first")
+        for path, size in sorted(weights.items(), key=lambda item: -item[1])[:5]:
+            terminalreporter.write_line(f"{size:>10,} B  /{path}")
     links = config.stash.get(EXTERNAL_LINKS, set())
     if links:
         terminalreporter.section(f"external links on the site: {len(links)} (listed, not fetched)")

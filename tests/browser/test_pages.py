@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .conftest import EXTERNAL_LINKS, LOCAL_HOST, Visit
+from .conftest import EXTERNAL_LINKS, LOCAL_HOST, PAGE_WEIGHTS, Visit
 from .site import BASE_PATH, SitePage, anchors_in, site_file, site_pages
 
 pytestmark = pytest.mark.browser
@@ -36,8 +36,11 @@ def test_page_requests_nothing_from_other_hosts(visit: Visitor, page: SitePage) 
 
 
 @pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_page_weight_within_budget(visit: Visitor, page: SitePage) -> None:
+def test_page_weight_within_budget(
+    visit: Visitor, page: SitePage, request: pytest.FixtureRequest
+) -> None:
     seen = visit(page)
+    request.config.stash[PAGE_WEIGHTS][page.path] = seen.transferred
     heaviest = "\n".join(f"  {size:>9,} B  {url}" for size, url in seen.resources[:5])
     assert seen.transferred <= page.budget, (
         f"{page.path or '/'} transfers {seen.transferred:,} bytes, budget {page.budget:,}; "
