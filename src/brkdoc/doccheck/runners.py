@@ -63,11 +63,14 @@ def _status_failure(what: str, result: subprocess.CompletedProcess[str]) -> str:
     )
 
 
-def run_python(source: str, workdir: Path, name: str, expected: str | None) -> str | None:
-    """Run a python block as a script in a fresh interpreter; compare stdout if shown."""
+def run_python(
+    source: str, workdir: Path, name: str, expected: str | None, python: str = sys.executable
+) -> str | None:
+    """Run a python block as a script in a fresh interpreter (by default this virtualenv's);
+    compare stdout if the page shows it."""
     script = workdir / f"{name}.py"
     script.write_text(source, encoding="utf-8")
-    result = _run([sys.executable, script.name], workdir, PYTHON_TIMEOUT)
+    result = _run([python, script.name], workdir, PYTHON_TIMEOUT)
     if result.returncode != 0:
         return _status_failure("the python block", result)
     if expected is not None and (mismatch := compare(expected, result.stdout)):
