@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import platform
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -12,20 +11,14 @@ from mkdocs.exceptions import PluginError
 
 from brkdoc.platform import describe_platform
 from brkdoc.provenance import MARKER, build_machine_table, randomize_va_space
+from tests.loading import load_by_path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "about" / "provenance.md"
 
 
 def _hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "provenance_hook", ROOT / "hooks" / "provenance.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_by_path("hooks/provenance.py", "provenance_hook")
 
 
 def _page(src_uri: str) -> SimpleNamespace:

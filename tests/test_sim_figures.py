@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import logging
 import xml.etree.ElementTree as ET
@@ -26,18 +25,14 @@ from brkdoc.sim import (
     simulate,
     snapshot,
 )
+from tests.loading import load_by_path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK_PATH = ROOT / "hooks" / "sim_figures.py"
 
 
 def _load_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sim_figures_under_test", HOOK_PATH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_by_path("hooks/sim_figures.py", "sim_figures_under_test")
 
 
 hook = _load_hook()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -11,19 +10,13 @@ from types import ModuleType
 import pytest
 
 import brkdoc.bench
+from tests.loading import load_by_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_tradeoffs", ROOT / "benchmarks" / "bench_tradeoffs.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_by_path("benchmarks/bench_tradeoffs.py", "bench_tradeoffs")
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="no C compiler to build the probe")
