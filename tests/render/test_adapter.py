@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from brkdoc.render.adapter import heap_map_from_view
 from brkdoc.sim import Heap, snapshot
+from brkdoc.sim.view import ChunkView, HeapView
 
 
 def test_every_chunk_keeps_offset_size_state_and_bin() -> None:
@@ -52,24 +51,16 @@ def test_merged_free_chunks_name_every_block_and_the_top_names_none() -> None:
     assert [(c.state, c.label) for c in after_d.chunks][-1] == ("top", None)
 
 
-@dataclass(frozen=True)
-class _Chunk:
-    address: int
-    offset: int
-    size: int
-    state: str
-    bin: int | None
-    is_tcache_struct: bool = False
-
-
-@dataclass(frozen=True)
-class _View:
-    brk: int
-    chunks: tuple[_Chunk, ...]
-    mmapped: tuple[()] = ()
-
-
 def test_an_unknown_state_from_the_simulator_is_an_error() -> None:
-    view = _View(brk=0x1000, chunks=(_Chunk(0x10, 0, 0x20, "quarantined", None),))
+    chunk = ChunkView(address=0x10, offset=0, size=0x20, state="quarantined", bin=None)
+    view = HeapView(
+        heap_start=0,
+        brk=0x1000,
+        mmapped_bytes=0,
+        mmap_threshold=128 * 1024,
+        trim_threshold=128 * 1024,
+        chunks=(chunk,),
+        mmapped=(),
+    )
     with pytest.raises(ValueError, match="unknown chunk state 'quarantined'"):
         heap_map_from_view(view)
