@@ -53,6 +53,13 @@ static int reps(int full) { return scale ? full : (full < 3 ? full : 3); }
 static void emit(const char *name, double value) { printf("%s %.3f\n", name, value); }
 static void emit_count(const char *name, long value) { printf("%s %ld\n", name, value); }
 
+/* Emit a value whose name is a fixed stem followed by a variable part, e.g. "mmap_" "4k". */
+static void emit_as(const char *stem, const char *suffix, double value) {
+    char name[96];
+    snprintf(name, sizeof name, "%s%s", stem, suffix);
+    emit(name, value);
+}
+
 static void die(const char *what) {
     fprintf(stderr, "bench_probe: %s: %s\n", what, strerror(errno));
     exit(1);
@@ -125,11 +132,8 @@ static void brk_growth(const char *label, size_t pages) {
         grow[r] = (t1 - t0) / calls;
         shrink[r] = (t2 - t1) / calls;
     }
-    char name[96];
-    snprintf(name, sizeof name, "brk_grow_%s", label);
-    emit(name, median(grow, rounds));
-    snprintf(name, sizeof name, "brk_shrink_%s", label);
-    emit(name, median(shrink, rounds));
+    emit_as("brk_grow_", label, median(grow, rounds));
+    emit_as("brk_shrink_", label, median(shrink, rounds));
 }
 
 static void mmap_growth(const char *label, size_t pages) {
@@ -147,11 +151,8 @@ static void mmap_growth(const char *label, size_t pages) {
         map_t[r] = (t1 - t0) / calls;
         unmap_t[r] = (t2 - t1) / calls;
     }
-    char name[96];
-    snprintf(name, sizeof name, "mmap_%s", label);
-    emit(name, median(map_t, rounds));
-    snprintf(name, sizeof name, "munmap_untouched_%s", label);
-    emit(name, median(unmap_t, rounds));
+    emit_as("mmap_", label, median(map_t, rounds));
+    emit_as("munmap_untouched_", label, median(unmap_t, rounds));
 }
 
 /* First touch of fresh anonymous pages: one minor fault each (huge pages are switched off for
@@ -412,11 +413,10 @@ static void run_malloc(int dynamic) {
     /* Setting M_MMAP_THRESHOLD, even to its default, switches the dynamic threshold off. */
     if (!dynamic && mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1) die("mallopt");
     for (size_t i = 0; i < sizeof sweep_sizes / sizeof sweep_sizes[0]; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "pair_%zu", sweep_sizes[i]);
-        emit(name, malloc_free(sweep_sizes[i], 0));
-        snprintf(name, sizeof name, "touched_%zu", sweep_sizes[i]);
-        emit(name, malloc_free(sweep_sizes[i], 1));
+        char size[24];
+        snprintf(size, sizeof size, "%zu", sweep_sizes[i]);
+        emit_as("pair_", size, malloc_free(sweep_sizes[i], 0));
+        emit_as("touched_", size, malloc_free(sweep_sizes[i], 1));
     }
 }
 
