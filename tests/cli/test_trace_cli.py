@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from brkdoc.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-TRACES = Path(os.environ.get("BRKDOC_TRACES", ROOT.parent / "shared" / "traces"))
+TRACES = ROOT / "examples" / "traces" / "csapp"
 KEYS = ["i", "op", "id", "where", "offset", "brk", "mmapped"]
 
 
@@ -68,7 +67,7 @@ def test_replay_and_simulate_print_the_same_lines(small_trace: Path) -> None:
 
 def test_compare_agrees_on_a_shared_trace() -> None:
     trace = TRACES / "realloc-bal.rep"
-    assert trace.exists(), f"missing {trace} (set BRKDOC_TRACES)"
+    assert trace.exists(), f"missing {trace}"
     result = _brkdoc("compare", str(trace))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all 14401 ops agree" in result.stdout

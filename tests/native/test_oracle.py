@@ -1,14 +1,13 @@
 """Exactness: the model and the live glibc agree on every operation.
 
-Covers the shared CS:APP traces (located with $BRKDOC_TRACES, default ../shared/traces next to
-the repository; missing traces fail the suite), randomized traces from hypothesis, and targeted
-sequences for bin boundaries, the mmap threshold, consolidation, trimming, calloc, mallopt and
-malloc_trim. Every comparison runs real glibc in a child process built from replay.c.
+Covers the CS:APP traces kept in examples/traces/csapp (missing traces fail the suite),
+randomized traces from hypothesis, and targeted sequences for bin boundaries, the mmap
+threshold, consolidation, trimming, calloc, mallopt and malloc_trim. Every comparison runs real
+glibc in a child process built from replay.c.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
@@ -49,7 +48,7 @@ from brkdoc.sim import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TRACES = Path(os.environ.get("BRKDOC_TRACES", ROOT.parent / "shared" / "traces"))
+TRACES = ROOT / "examples" / "traces" / "csapp"
 VERSION = glibc_version()
 PROFILE = profile_for_version(VERSION or "2.36")
 
@@ -65,7 +64,7 @@ def _trace_files() -> list[Path]:
 
 def test_shared_traces_are_present() -> None:
     files = _trace_files()
-    assert files, f"no *.rep traces in {TRACES} (set BRKDOC_TRACES)"
+    assert files, f"no *.rep traces in {TRACES}"
     assert len(files) >= 12
 
 
