@@ -84,7 +84,8 @@ class RecordedTrace:
         command = shlex.join(self.log.argv) or self.log.exe
         if len(command) > _COMMAND_WIDTH:
             command = command[: _COMMAND_WIDTH - 3] + "..."
-        what = f"{self.stats.ops} operations on {self.stats.ids} blocks ({who}: {command})"
+        counts = f"{_count(self.stats.ops, 'operation')} on {_count(self.stats.ids, 'block')}"
+        what = f"{counts} ({who}: {command})"
         if self.path is None:
             return [f"not written (-o - writes only the started program's): {what}"]
         where = "standard output" if self.path == "-" else self.path
@@ -96,6 +97,10 @@ class RecordedTrace:
             )
         lines.extend(f"  note: {note}" for note in self.stats.notes())
         return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @dataclass
