@@ -61,6 +61,21 @@ int main(void)
 """
 
 
+CLOSES_EVERYTHING = r"""
+#include <stdlib.h>
+#include <unistd.h>
+int main(void)
+{
+  void *kept = malloc(100);
+  for (int fd = 3; fd < 4096; fd++)
+    close(fd);
+  free(malloc(200));
+  free(kept);
+  return 0;
+}
+"""
+
+
 def _brkdoc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*BRKDOC, *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=120
@@ -166,6 +181,14 @@ def test_a_threaded_program_says_how_many_threads_allocated(tmp_path: Path) -> N
         " (other arenas are not modelled)\n" in recorded.stderr
     )
     _assert_whole_and_agreed(out)
+
+
+def test_a_program_that_closes_every_descriptor_keeps_its_trace(tmp_path: Path) -> None:
+    binary = _build(tmp_path, CLOSES_EVERYTHING, "closer")
+    out = tmp_path / "closer.rep"
+    recorded = _brkdoc("record", "-o", str(out), "--", str(binary))
+    assert recorded.returncode == 0, recorded.stderr
+    assert out.read_text().splitlines() == ["0", "2", "4", "1", "a 0 100", "a 1 200", "f 1", "f 0"]
 
 
 def test_dash_writes_the_trace_to_standard_output(tmp_path: Path) -> None:

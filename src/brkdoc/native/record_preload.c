@@ -56,6 +56,7 @@ static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static int initialised;      /* 1 once this image looked for BRKDOC_RECORD_DIR */
 static int log_fd = -1;      /* -1: not recording */
 static char log_dir[LOG_DIR_MAX];
+static char log_path[LOG_DIR_MAX + 64];
 static unsigned long generation; /* grows at each fork, so threads renumber in the child */
 static unsigned long threads;
 
@@ -113,7 +114,8 @@ static void put_hex (struct line *line, uintptr_t value)
     put_char (line, digits[--n]);
 }
 
-static void write_all (int fd, const char *data, size_t size)
+/* 0 when all of `data` was written, else the errno of the write that failed. */
+static int write_all (int fd, const char *data, size_t size)
 {
   while (size > 0)
     {
@@ -121,10 +123,20 @@ static void write_all (int fd, const char *data, size_t size)
       if (done < 0 && errno == EINTR)
         continue;
       if (done <= 0)
-        return;
+        return done < 0 ? errno : EIO;
       data += done;
       size -= (size_t) done;
     }
+  return 0;
+}
+
+static int move_high (int fd)
+{
+  int high = fcntl (fd, F_DUPFD_CLOEXEC, HIGH_FD);
+  if (high < 0)
+    return fd;
+  close (fd);
+  return high;
 }
 
 /* Copy the value of BRKDOC_RECORD_DIR from /proc/self/environ: it works before libc has set up
@@ -251,7 +263,7 @@ static void open_log (const char *origin)
 {
   if (log_dir[0] == '\0')
     return;
-  char path[LOG_DIR_MAX + 64];
+  char *path = log_path;
   size_t base = strlen (log_dir);
   memcpy (path, log_dir, base);
   path[base++] = '/';
@@ -266,12 +278,7 @@ static void open_log (const char *origin)
         continue;
       if (fd < 0)
         return;
-      int high = fcntl (fd, F_DUPFD_CLOEXEC, HIGH_FD);
-      if (high >= 0)
-        {
-          close (fd);
-          fd = high;
-        }
+      fd = move_high (fd);
       write_header (fd, origin);
       log_fd = fd;
       return;
@@ -313,6 +320,17 @@ static void start_line (struct line *line, char kind)
 static void finish_line (struct line *line)
 {
   put_char (line, '\n');
+  if (write_all (log_fd, line->text, line->used) != EBADF)
+    return;
+  /* The program closed every descriptor it did not know (a "close all" loop): reopen the
+     log by name and go on appending to it. */
+  int fd = open (log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    {
+      log_fd = -1;
+      return;
+    }
+  log_fd = move_high (fd);
   write_all (log_fd, line->text, line->used);
 }
 
