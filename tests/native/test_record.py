@@ -159,6 +159,19 @@ def test_an_exec_starts_a_new_trace_of_the_same_process(tmp_path: Path) -> None:
     assert "2 traces from 1 process\n" in recorded.stderr
 
 
+def test_processes_that_outlive_the_program_are_waited_for(tmp_path: Path) -> None:
+    out = tmp_path / "background.rep"
+    script = "(sleep 0.5; ls / >/dev/null) & exit 0"
+    recorded = _brkdoc("record", "-o", str(out), "--", "bash", "-c", script)
+    assert recorded.returncode == 0, recorded.stderr
+    written = _written(recorded.stderr)
+    root = re.search(r"\(pid (\d+): bash", written[str(out)])
+    assert root is not None
+    subshell = next(name for name, what in written.items() if f"fork of pid {root[1]}:" in what)
+    assert [what for what in written.values() if what.endswith(": ls /)")]
+    _assert_whole_and_agreed(Path(subshell))
+
+
 def test_gcc_is_recorded_with_its_compiler_proper(tmp_path: Path) -> None:
     (tmp_path / "hello.c").write_text('#include <stdio.h>\nint main(void) { puts("hi"); }\n')
     out = tmp_path / "gcc.rep"

@@ -17,6 +17,7 @@ environment (no LD_PRELOAD or BRKDOC_RECORD_DIR).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shlex
 import shutil
@@ -50,6 +51,7 @@ __all__ = [
 _SOURCE = Path(__file__).with_name("record_preload.c")
 _LOG_DIR_VARIABLE = "BRKDOC_RECORD_DIR"
 _COMMAND_WIDTH = 100
+_PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 
 
 class OutputError(BrkdocError):
@@ -201,7 +203,12 @@ def record(command: list[str], output: str, stdout: BinaryIO | None = None) -> R
         notes = _environment_notes(env)
         env["LD_PRELOAD"] = str(preload)
         env[_LOG_DIR_VARIABLE] = scratch
-        root_pid, returncode = _run(program, command, env)
+        root_pid, returncode, all_ended = _run(program, command, env)
+        if not all_ended:
+            notes.append(
+                "interrupted while waiting for processes that outlived the program:"
+                " their traces end where they were"
+            )
         recording = Recording(command=command, returncode=returncode, notes=notes)
         _collect(Path(scratch), output, root_pid, recording)
     if not recording.traces and not recording.empty_images:
@@ -231,19 +238,49 @@ def _environment_notes(env: dict[str, str]) -> list[str]:
     return notes
 
 
-def _run(program: str, command: list[str], env: dict[str, str]) -> tuple[int, int]:
-    """Run the program to its end; its PID and its return code (-N: killed by signal N)."""
+def _run(program: str, command: list[str], env: dict[str, str]) -> tuple[int, int, bool]:
+    """Run the program and every process it leaves behind to their end.
+
+    Returns the program's PID, its return code (-N: killed by signal N), and whether all its
+    processes ended (False if the user interrupted the wait for those that outlived it).
+    While it runs, this process is a "child subreaper" (prctl(2)): a descendant orphaned by
+    its parent is adopted by brkdoc instead of init, so brkdoc can wait for it too.
+    """
+    adopting = _set_child_subreaper(True)
     try:
-        process = subprocess.Popen(command, executable=program, env=env)
-    except OSError as error:
-        raise CommandError(f"{command[0]}: cannot run: {error.strerror}", 126) from None
-    with _forwarding_signals(process):
-        while True:
-            try:
-                return process.pid, process.wait()
-            except KeyboardInterrupt:
-                # The terminal sent SIGINT to the program too; its logs are still wanted.
-                continue
+        try:
+            process = subprocess.Popen(command, executable=program, env=env)
+        except OSError as error:
+            raise CommandError(f"{command[0]}: cannot run: {error.strerror}", 126) from None
+        with _forwarding_signals(process):
+            while True:
+                try:
+                    returncode = process.wait()
+                    break
+                except KeyboardInterrupt:
+                    # The terminal sent SIGINT to the program too; its logs are still wanted.
+                    continue
+            all_ended = _wait_for_adopted() if adopting else True
+    finally:
+        if adopting:
+            _set_child_subreaper(False)
+    return process.pid, returncode, all_ended
+
+
+def _set_child_subreaper(on: bool) -> bool:
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)) == 0
+
+
+def _wait_for_adopted() -> bool:
+    """Reap the program's processes that outlived it; False if the user interrupted that."""
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return True
+        except KeyboardInterrupt:
+            return False
 
 
 @contextlib.contextmanager

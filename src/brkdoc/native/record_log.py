@@ -61,7 +61,10 @@ class TraceStats:
             (self.trim_calls, "malloc_trim call(s), not in the trace"),
             (self.failed_calls, "failed allocation(s), dropped"),
             (self.unmatched_frees, "free(s) of memory allocated before recording, dropped"),
-            (self.unmatched_reallocs, "realloc(s) of memory allocated before recording, as malloc"),
+            (
+                self.unmatched_reallocs,
+                "realloc(s) of memory allocated before recording, recorded as malloc",
+            ),
         ]
         notes = [f"{count} {what}" for count, what in counted if count]
         if self.threads > 1:

@@ -59,6 +59,7 @@ static char log_dir[LOG_DIR_MAX];
 static char log_path[LOG_DIR_MAX + 64];
 static unsigned long generation; /* grows at each fork, so threads renumber in the child */
 static unsigned long threads;
+static pid_t forking_pid; /* set in the parent just before fork; a fork child's parent */
 
 static __thread unsigned long my_generation __attribute__ ((tls_model ("initial-exec")));
 static __thread unsigned long my_thread __attribute__ ((tls_model ("initial-exec")));
@@ -244,7 +245,10 @@ static void write_header (int fd, const char *origin)
   put_text (&line, "brkdoc-record 1\npid");
   put_hex (&line, (uintptr_t) getpid ());
   put_text (&line, "\nppid");
-  put_hex (&line, (uintptr_t) getppid ());
+  /* A fork child asks no one: its parent may already have exited (and the child been
+     adopted) by the time the child runs its fork handler. */
+  pid_t parent = origin[0] == 'f' ? forking_pid : getppid ();
+  put_hex (&line, (uintptr_t) parent);
   put_text (&line, "\norigin ");
   put_text (&line, origin);
   put_text (&line, "\nexe ");
@@ -353,6 +357,7 @@ static void log_values (char kind, int count, uintptr_t a, uintptr_t b, uintptr_
 static void before_fork (void)
 {
   pthread_mutex_lock (&lock);
+  forking_pid = getpid ();
 }
 
 static void after_fork_parent (void)
