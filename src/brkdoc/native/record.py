@@ -9,6 +9,9 @@ program ends, each log becomes a trace (record_log.py), written atomically:
 - the Nth image after an exec (N = 1, 2, ...) of any process to `OUT.PID.N`, the started
   process included (its PID is then in the name too).
 
+The traces are written when every process has ended, also those that outlive the started
+program (brkdoc adopts them as a child subreaper, see `_run`).
+
 Images that made no allocations get no file. Programs that do not load the preload are not
 recorded: static binaries, programs not linked with glibc, and children started with a cleaned
 environment (no LD_PRELOAD or BRKDOC_RECORD_DIR).
