@@ -12,7 +12,10 @@
    purpose), so the recorded run uses glibc's normal malloc, not a debugging one. A fork child
    gets a new log in pthread_atfork's child handler, which glibc runs after its own malloc locks
    are reinitialised (posix/fork.c, glibc 2.36). exec closes the log (O_CLOEXEC); the new image
-   loads this library again and opens the next "PID.N".
+   loads this library again and opens the next "PID.N". A child made by vfork, or by clone
+   without fork handlers, shares or copies its parent's state without a new log; posix_spawn's
+   child (what gcc and Python's subprocess use) allocates nothing before its exec, so nothing
+   is lost there, but such a child that did allocate would log into its parent's file.
 
    Lines (numbers in hex; T is the allocating thread's number within the image, from 1):
      m T PTR SIZE            malloc
