@@ -80,7 +80,10 @@ def register(subparsers: Any) -> None:
         "--output",
         default="recorded.rep",
         metavar="OUT",
-        help="trace file of the started program; '-' for standard output (default: %(default)s)",
+        help=(
+            "trace file of the started program (default: %(default)s); '-' writes it to"
+            " standard output, and the program's own output to standard error"
+        ),
     )
     record_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     record_parser.set_defaults(handler=_record, parser=record_parser)

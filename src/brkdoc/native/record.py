@@ -194,7 +194,8 @@ def trace_path(output: str, root_pid: int, pid: int, image: int) -> str:
 def record(command: list[str], output: str, stdout: BinaryIO | None = None) -> Recording:
     """Run `command`, recording every process and image, and write their traces.
 
-    `output` "-" writes the started program's trace to `stdout` (and no other trace).
+    `output` "-" writes the started program's trace to `stdout` (and no other trace); the
+    program's own standard output then goes to standard error, so it cannot mix with the trace.
     """
     if glibc_version() is None:
         raise NotGlibcError("record needs glibc: the running C library is not glibc")
@@ -206,7 +207,8 @@ def record(command: list[str], output: str, stdout: BinaryIO | None = None) -> R
         notes = _environment_notes(env)
         env["LD_PRELOAD"] = str(preload)
         env[_LOG_DIR_VARIABLE] = scratch
-        root_pid, returncode, all_ended = _run(program, command, env)
+        program_stdout = 2 if output == "-" else None
+        root_pid, returncode, all_ended = _run(program, command, env, program_stdout)
         if not all_ended:
             notes.append(
                 "interrupted while waiting for processes that outlived the program:"
@@ -241,7 +243,9 @@ def _environment_notes(env: dict[str, str]) -> list[str]:
     return notes
 
 
-def _run(program: str, command: list[str], env: dict[str, str]) -> tuple[int, int, bool]:
+def _run(
+    program: str, command: list[str], env: dict[str, str], stdout: int | None
+) -> tuple[int, int, bool]:
     """Run the program and every process it leaves behind to their end.
 
     Returns the program's PID, its return code (-N: killed by signal N), and whether all its
@@ -252,7 +256,7 @@ def _run(program: str, command: list[str], env: dict[str, str]) -> tuple[int, in
     adopting = _set_child_subreaper(True)
     try:
         try:
-            process = subprocess.Popen(command, executable=program, env=env)
+            process = subprocess.Popen(command, executable=program, env=env, stdout=stdout)
         except OSError as error:
             raise CommandError(f"{command[0]}: cannot run: {error.strerror}", 126) from None
         with _forwarding_signals(process):
