@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from brkdoc.native.record import Recording, trace_path
 from brkdoc.sim import parse_trace
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
@@ -108,6 +109,22 @@ def _assert_whole_and_agreed(trace: Path) -> None:
 
 def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp") or ".part" in p.name)
+
+
+def test_trace_names() -> None:
+    assert trace_path("x.rep", 100, 100, 0) == "x.rep"
+    assert trace_path("x.rep", 100, 101, 0) == "x.rep.101"
+    assert trace_path("x.rep", 100, 101, 2) == "x.rep.101.2"
+    assert trace_path("x.rep", 100, 100, 1) == "x.rep.100.1"
+
+
+def test_a_signal_is_named_and_exits_as_in_a_shell() -> None:
+    killed = Recording(command=["prog", "a b"], returncode=-signal.SIGKILL)
+    assert killed.exit_status == 137
+    assert killed.describe() == "prog 'a b' was killed by SIGKILL"
+    assert Recording(command=["prog"], returncode=-40).describe() == "prog was killed by signal 40"
+    assert Recording(command=["prog"], returncode=-40).exit_status == 168
+    assert Recording(command=["prog"], returncode=3).exit_status == 3
 
 
 def test_record_then_compare(tmp_path: Path) -> None:

@@ -104,6 +104,14 @@ class RecordedTrace:
         return lines
 
 
+def _signal_name(number: int) -> str:
+    """SIGSEGV for 11; real-time signals have no name of their own in Python's enum."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -135,7 +143,7 @@ class Recording:
             lines.append(f"{self.empty_images} program image(s) made no allocations: no trace")
         lines.extend(f"note: {note}" for note in self.notes)
         if self.returncode < 0:
-            name = signal.Signals(-self.returncode).name
+            name = _signal_name(-self.returncode)
             lines.append(f"{shlex.join(self.command)} was killed by {name}")
         elif self.returncode > 0:
             lines.append(f"{shlex.join(self.command)} exited with status {self.returncode}")
