@@ -221,6 +221,28 @@ def test_a_program_that_closes_every_descriptor_keeps_its_trace(tmp_path: Path) 
     assert out.read_text().splitlines() == ["0", "2", "4", "1", "a 0 100", "a 1 200", "f 1", "f 0"]
 
 
+def test_a_log_that_cannot_be_written_to_its_end_is_called_incomplete(tmp_path: Path) -> None:
+    binary = _build(tmp_path, PROGRAM, "prog")
+    out = tmp_path / "limited.rep"
+    # A 512-byte file size limit (SIGXFSZ ignored, so write() fails with EFBIG instead).
+    script = f'trap "" XFSZ; ulimit -f 1; exec {binary}'
+    recorded = _brkdoc("record", "-o", str(out), "--", "bash", "-c", script)
+    assert recorded.returncode == 0, recorded.stderr
+    written = _written(recorded.stderr)
+    program = next(Path(name) for name, what in written.items() if what.endswith("/prog)"))
+    below = recorded.stderr.split(f"wrote {program}: ")[1].split("\nwrote ")[0].splitlines()
+    notes = [line for line in below if line.startswith("  note: ")]
+    assert notes == [
+        "  note: 1 calloc call(s), recorded as malloc",
+        "  note: the recorder could not write this log to its end (disk full, or a file size"
+        " limit): the trace stops early",
+    ]
+    ops = program.read_text().splitlines()[4:]
+    assert 0 < len(ops) < 47
+    assert ops[:3] == ["a 0 100", "a 1 200", "r 0 5000"]
+    _assert_whole_and_agreed(program)
+
+
 def test_dash_writes_the_trace_to_standard_output(tmp_path: Path) -> None:
     binary = _build(tmp_path, PROGRAM.replace("return 0;", 'puts("done"); return 0;'), "prog")
     recorded = _brkdoc("record", "-o", "-", "--", str(binary), cwd=tmp_path)

@@ -95,3 +95,11 @@ def test_threads_are_counted_and_the_replay_caveat_is_said() -> None:
 def test_a_malformed_call_names_its_number(line: str) -> None:
     with pytest.raises(LogError, match=r"500\.0: call 2 is malformed"):
         convert_calls(["m 1 10 8", line], TraceStats(), "500.0")
+
+
+def test_an_incomplete_log_is_said_once() -> None:
+    stats = TraceStats(torn_tail=True, incomplete=True)
+    assert stats.notes() == [
+        "the recorder could not write this log to its end (disk full, or a file size limit):"
+        " the trace stops early"
+    ]

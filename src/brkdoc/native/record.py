@@ -325,14 +325,17 @@ def _image_number(log_path: Path) -> tuple[int, int]:
 
 def _collect(scratch: Path, output: str, root_pid: int, recording: Recording) -> None:
     """Convert every log in `scratch` to a trace in `recording` (not yet written)."""
-    for log_path in sorted(scratch.iterdir(), key=_image_number):
+    logs = [path for path in scratch.iterdir() if not path.name.endswith(".lost")]
+    for log_path in sorted(logs, key=_image_number):
         pid, image = _image_number(log_path)
         try:
             log = parse_log(log_path.read_bytes(), log_path.name)
             stats = TraceStats(torn_tail=log.torn_tail)
             ops = convert_calls(log.calls, stats, log_path.name)
         except LogError as error:
-            raise BrkdocError(f"the recorder's log is damaged: {error}") from None
+            recording.notes.append(f"the log of pid {pid} is damaged, so it has no trace: {error}")
+            continue
+        stats.incomplete = log_path.with_name(log_path.name + ".lost").exists()
         if not ops:
             recording.empty_images += 1
             continue

@@ -51,6 +51,7 @@ class TraceStats:
     unmatched_frees: int = 0
     unmatched_reallocs: int = 0
     torn_tail: bool = False
+    incomplete: bool = False  # the preload could not write the log to its end
 
     def notes(self) -> list[str]:
         """One phrase per thing the trace could not express, empty when it holds everything."""
@@ -72,7 +73,12 @@ class TraceStats:
                 f"{self.threads} threads allocated; a replay puts all their blocks in the main"
                 " arena (other arenas are not modelled)"
             )
-        if self.torn_tail:
+        if self.incomplete:
+            notes.append(
+                "the recorder could not write this log to its end (disk full, or a file size"
+                " limit): the trace stops early"
+            )
+        elif self.torn_tail:
             notes.append("the process was killed while logging a call; that call is dropped")
         return notes
 

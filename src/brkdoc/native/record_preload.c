@@ -324,21 +324,39 @@ static void start_line (struct line *line, char kind)
   put_hex (line, my_thread);
 }
 
+/* The log cannot be written to its end (disk full, file size limit): leave "PID.N.lost"
+   beside it, so brkdoc says the trace stops early, and log no more, so that no line is cut
+   short in the middle of the log. */
+static void give_up (void)
+{
+  char marker[sizeof log_path + 8];
+  size_t used = strlen (log_path);
+  memcpy (marker, log_path, used);
+  memcpy (marker + used, ".lost", sizeof ".lost");
+  int fd = open (marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close (fd);
+  close (log_fd);
+  log_fd = -1;
+}
+
 static void finish_line (struct line *line)
 {
   put_char (line, '\n');
-  if (write_all (log_fd, line->text, line->used) != EBADF)
-    return;
-  /* The program closed every descriptor it did not know (a "close all" loop): reopen the
-     log by name and go on appending to it. */
-  int fd = open (log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0)
+  int error = write_all (log_fd, line->text, line->used);
+  if (error == EBADF)
     {
-      log_fd = -1;
-      return;
+      /* The program closed every descriptor it did not know (a "close all" loop): reopen
+         the log by name and go on appending to it. */
+      int fd = open (log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          log_fd = move_high (fd);
+          error = write_all (log_fd, line->text, line->used);
+        }
     }
-  log_fd = move_high (fd);
-  write_all (log_fd, line->text, line->used);
+  if (error != 0)
+    give_up ();
 }
 
 static void log_values (char kind, int count, uintptr_t a, uintptr_t b, uintptr_t c)
@@ -374,11 +392,9 @@ static void after_fork_child (void)
   generation++;
   threads = 0;
   if (log_fd >= 0)
-    {
-      close (log_fd);
-      log_fd = -1;
-      open_log ("fork");
-    }
+    close (log_fd);
+  log_fd = -1;
+  open_log ("fork"); /* does nothing when this process is not being recorded */
 }
 
 __attribute__ ((constructor)) static void brkdoc_record_start (void)
