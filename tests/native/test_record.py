@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from brkdoc.native.record import Recording, trace_path
+from brkdoc.native.record import Recording, _collect, trace_path
 from brkdoc.sim import parse_trace
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
@@ -116,6 +116,19 @@ def test_trace_names() -> None:
     assert trace_path("x.rep", 100, 101, 0) == "x.rep.101"
     assert trace_path("x.rep", 100, 101, 2) == "x.rep.101.2"
     assert trace_path("x.rep", 100, 100, 1) == "x.rep.100.1"
+
+
+def test_a_damaged_log_costs_only_its_own_trace(tmp_path: Path) -> None:
+    header = "brkdoc-record 1\npid {0:x}\nppid 1\norigin exec\nexe /bin/x\nargv 78 \n"
+    (tmp_path / "100.0").write_text(header.format(100) + "m 1 10 8\n")
+    (tmp_path / "101.0").write_text(header.format(101) + "m 1 10\n")
+    (tmp_path / "101.0.lost").write_text("")
+    recording = Recording(command=["x"], returncode=0)
+    _collect(tmp_path, "x.rep", 100, recording)
+    assert [trace.path for trace in recording.traces] == ["x.rep"]
+    assert recording.notes == [
+        "the log of pid 101 is damaged, so it has no trace: 101.0: call 1 is malformed: 'm 1 10'"
+    ]
 
 
 def test_a_signal_is_named_and_exits_as_in_a_shell() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -55,6 +56,7 @@ _SOURCE = Path(__file__).with_name("record_preload.c")
 _LOG_DIR_VARIABLE = "BRKDOC_RECORD_DIR"
 _COMMAND_WIDTH = 100
 _PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+_LOG_NAME = re.compile(r"[0-9]+\.[0-9]+")  # PID.N, as record_preload.c names its logs
 
 
 class OutputError(BrkdocError):
@@ -325,7 +327,7 @@ def _image_number(log_path: Path) -> tuple[int, int]:
 
 def _collect(scratch: Path, output: str, root_pid: int, recording: Recording) -> None:
     """Convert every log in `scratch` to a trace in `recording` (not yet written)."""
-    logs = [path for path in scratch.iterdir() if not path.name.endswith(".lost")]
+    logs = [path for path in scratch.iterdir() if _LOG_NAME.fullmatch(path.name)]
     for log_path in sorted(logs, key=_image_number):
         pid, image = _image_number(log_path)
         try:
