@@ -303,7 +303,11 @@ static void begin (void)
 {
   pthread_mutex_lock (&lock);
   if (!initialised)
-    initialise ("exec");
+    {
+      int saved = errno; /* a successful malloc must not leave open()'s errno behind */
+      initialise ("exec");
+      errno = saved;
+    }
 }
 
 static void end (void)
