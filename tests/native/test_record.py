@@ -46,8 +46,13 @@ THREADS = r"""
 static void *work(void *arg)
 {
   (void) arg;
-  for (int i = 0; i < 100; i++)
-    free(malloc(64 + i));
+  void *kept[16] = {0};
+  for (int i = 0; i < 3000; i++) {
+    free(kept[i % 16]);
+    kept[i % 16] = malloc(16 + i % 700);
+  }
+  for (int i = 0; i < 16; i++)
+    free(kept[i]);
   return NULL;
 }
 int main(void)
@@ -223,6 +228,10 @@ def test_a_threaded_program_says_how_many_threads_allocated(tmp_path: Path) -> N
         "  note: 4 threads allocated; a replay puts all their blocks in the main arena"
         " (other arenas are not modelled)\n" in recorded.stderr
     )
+    # The lock orders each call and its line alike: no thread's free of a block is logged
+    # before another thread's malloc of it.
+    assert "before recording" not in recorded.stderr
+    assert out.read_text().splitlines()[:4] == ["0", "9003", "18003", "1"]  # and 3 callocs
     _assert_whole_and_agreed(out)
 
 
