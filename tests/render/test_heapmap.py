@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from brkdoc.render.heapmap import MARGIN, ROW_HEIGHT, WIDTH, render_heap_map
+from brkdoc.render.heapmap import MARGIN, ROW_HEIGHT, STATE_NAMES, WIDTH, render_heap_map
 from brkdoc.render.model import HeapMap
 from brkdoc.render.svg import text_width
+from brkdoc.sim.view import STATES
 from tests.render.svgtree import NS, chunk_rects, classes, find_all, number, parse, texts
 
 ABCD = HeapMap.from_tuples(
@@ -224,3 +225,7 @@ def test_linear_rows_are_joined_one_to_the_next() -> None:
     for line in lines:
         start_x, *_ = _path_numbers(line)
         assert start_x == WIDTH - MARGIN
+
+
+def test_every_chunk_state_of_the_simulator_has_names() -> None:
+    assert set(STATE_NAMES) == set(STATES)

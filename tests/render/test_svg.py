@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from brkdoc.render.svg import DARK, LIGHT, STYLE, contrast_ratio, format_size, num, svg_document
+from brkdoc.sim.view import STATES
 
 FILLS = ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmap")
 
@@ -60,3 +61,10 @@ def test_document_is_accessible_and_escaped() -> None:
     assert 'aria-label="A &lt;b&gt; &amp; c"' in svg
     assert "<title>A &lt;b&gt; &amp; c</title>" in svg
     assert "<desc>long story</desc>" in svg
+
+
+def test_every_chunk_state_of_the_simulator_has_a_fill_and_a_rule() -> None:
+    for state in STATES:
+        assert state in LIGHT, state
+        assert state in DARK, state
+        assert f".bkf .s-{state}{{fill:var(--bkf-{state.replace('_', '-')})}}" in STYLE

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from brkdoc.render.model import FREE_STATES, Chunk, ChunkState, HeapMap, MappedChunk
+from brkdoc.render.model import CHUNK_STATES, FREE_STATES, Chunk, ChunkState, HeapMap, MappedChunk
 from brkdoc.render.svg import escape, format_size, num, svg_document, text_width
 
 __all__ = ["STATE_NAMES", "Layout", "render_heap_map"]
@@ -352,7 +352,7 @@ def render_heap_map(heap: HeapMap, layout: Layout = "blocks", rows: int = 6) -> 
     parts.append(body)
     mapped, y = _mmapped_row(heap.mmapped, y + 4)
     parts.append(mapped)
-    present = [state for state in STATE_NAMES if any(c.state == state for c in heap.chunks)]
+    present = [state for state in CHUNK_STATES if any(c.state == state for c in heap.chunks)]
     legend, y = _legend(present, bool(heap.mmapped), y)
     parts.append(legend)
     # The description is read out by screen readers (and indexed by site search), so it

@@ -17,6 +17,8 @@ properties on the figure's root class `bkf`, so one figure reads well:
 
 from __future__ import annotations
 
+from brkdoc.sim.view import STATES
+
 __all__ = [
     "DARK",
     "LIGHT",
@@ -66,8 +68,7 @@ def _variables(colours: dict[str, str]) -> str:
 
 
 _STATE_RULES = "".join(
-    f".bkf .s-{state}{{fill:var(--bkf-{state.replace('_', '-')})}}"
-    for state in ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmap")
+    f".bkf .s-{state}{{fill:var(--bkf-{state.replace('_', '-')})}}" for state in (*STATES, "mmap")
 )
 
 STYLE = (
