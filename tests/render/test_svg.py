@@ -41,6 +41,7 @@ def test_text_on_every_fill_meets_wcag_aa(palette: dict[str, str], fill: str) ->
 def test_break_label_and_lines_stand_out_from_the_background(palette: dict[str, str]) -> None:
     assert contrast_ratio(palette["brk"], palette["bg"]) >= 4.5  # the label is text
     assert contrast_ratio(palette["series2"], palette["bg"]) >= 3.0  # a line: non-text contrast
+    assert contrast_ratio(palette["series3"], palette["bg"]) >= 3.0
 
 
 def test_palettes_name_the_same_colours() -> None:

@@ -46,6 +46,7 @@ LIGHT = {
     "mmap": "#c9b8e8",
     "brk": "#c62828",
     "series2": "#6a3fb5",
+    "series3": "#1d7a4a",
 }
 DARK = {
     "fg": "#e6edf3",
@@ -60,6 +61,7 @@ DARK = {
     "mmap": "#54407d",
     "brk": "#ff8a80",
     "series2": "#c3a6ff",
+    "series3": "#7fd8a4",
 }
 
 
@@ -95,6 +97,8 @@ STYLE = (
     ".bkf .grid{stroke:currentColor;stroke-opacity:.15;stroke-width:1}"
     ".bkf .line-brk{stroke:var(--bkf-brk);stroke-width:2;fill:none}"
     ".bkf .line-mmap{stroke:var(--bkf-series2);stroke-width:2;fill:none;stroke-dasharray:6 3}"
+    ".bkf .line-3{stroke:var(--bkf-series3);stroke-width:2;fill:none;stroke-dasharray:2 2}"
+    ".bkf .mark{stroke:currentColor;stroke-opacity:.6;stroke-width:1;stroke-dasharray:5 3}"
     ".bkf .muted{fill-opacity:.75}"
     ".bkf .small{font-size:10.5px}"
     ".bkf .heading{font-weight:600}" + _STATE_RULES
