@@ -66,7 +66,7 @@ for size in [200_000, 1 << 20, 4 << 20, 16 << 20, 32 << 20, 40 << 20]:
 # the threshold after each free.
 
 # %%
-from IPython.display import SVG, display
+from IPython.display import HTML, display
 
 from brkdoc.render.timeline import render_step_chart
 
@@ -79,14 +79,15 @@ for size in sizes:
     heap.free(heap.malloc(size))
     thresholds.append(heap.mmap_threshold)
 
-# The site's own chart drawing: its colours follow the page's light or dark scheme.
+# The site's own chart drawing, shown as HTML so that the page holds the SVG itself and its
+# colours follow the page's light or dark scheme.
 chart = render_step_chart(
     [("mmap threshold", thresholds)],
     "The mmap threshold after each free",
     "after this many frees",
     marks=[(32 << 20, "DEFAULT_MMAP_THRESHOLD_MAX (32 MiB)")],
 )
-display(SVG(chart))
+display(HTML(chart))
 
 # %% [markdown]
 # The threshold never comes down by itself. Frees of smaller chunks (1 MiB after 8 MiB) do

@@ -46,12 +46,13 @@ print(f"mmapped: peak {max(mmapped):,} bytes, final {mmapped[-1]:,} bytes")
 print("system calls:", heap.syscall_counts)
 
 # %%
-from IPython.display import SVG, display
+from IPython.display import HTML, display
 
 from brkdoc.render import render_timeline
 
-# The site's own chart drawing: its colours follow the page's light or dark scheme.
-display(SVG(render_timeline(brk, mmapped, "python-startup: break and mmapped bytes")))
+# The site's own chart drawing, shown as HTML so that the page holds the SVG itself and its
+# colours follow the page's light or dark scheme.
+display(HTML(render_timeline(brk, mmapped, "python-startup: break and mmapped bytes")))
 
 # %% [markdown]
 # The break only ever goes up. It grows in steps of at least 128 KiB, because `sysmalloc`
@@ -83,7 +84,7 @@ for name, calls in settings.items():
     series = [obs.brk for obs in simulate(ops, heap=heap)]
     breaks.append((name, series))
     print(f"{name:<26} peak break {max(series) // KIB:>4} KiB, system calls {heap.syscall_counts}")
-display(SVG(render_step_chart(breaks, "The break above its start, three settings")))
+display(HTML(render_step_chart(breaks, "The break above its start, three settings")))
 
 # %% [markdown]
 # (Up to operation 531 the two settings move the break alike, so the default line is hidden
