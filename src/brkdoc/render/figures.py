@@ -12,7 +12,7 @@ lines of text, and SVG leaves as a string.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from brkdoc.render.adapter import heap_map_from_view
@@ -136,9 +136,6 @@ def trace_figures(
         f"{name}-heap.svg": drawn,
         f"{name}-timeline.svg": render_timeline(brk, mmapped, f"{name}: break and mmapped bytes"),
     }
-
-
-FigureSource = Callable[[], dict[str, str]]
 
 
 def site_figures(traces: dict[str, tuple[str, list[str], int | None]]) -> dict[str, str]:
