@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from brkdoc.bench.report import GROUPS, BenchReport
+from brkdoc.render.svg import format_size as render_format_size
 
 __all__ = [
     "format_bytes",
@@ -30,11 +31,8 @@ def format_ns(ns: float) -> str:
 
 
 def format_size(size: int) -> str:
-    """A request size the way the pages write it: 4 KiB, 128 KiB, 1 MiB, or plain bytes."""
-    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if size >= factor and size % factor == 0:
-            return f"{size // factor} {unit}"
-    return f"{size} B"
+    """A request size the way the pages write it: 4 KiB, 128 KiB, 1 MiB, or exact bytes."""
+    return render_format_size(size, exact=True)
 
 
 def format_bytes(count: int) -> str:

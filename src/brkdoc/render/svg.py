@@ -143,12 +143,19 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def format_size(size: int) -> str:
-    """Bytes as the pages write them: exact KiB/MiB when whole, plain bytes below 10 KiB."""
+def format_size(size: int, *, exact: bool = False) -> str:
+    """Bytes as the pages write them: exact KiB/MiB when whole, plain bytes below 10 KiB.
+
+    Other sizes are rounded to a tenth of a KiB or MiB, unless `exact` is set: then they stay
+    in bytes, as the benchmark tables print request sizes.
+
+    >>> format_size(135_200), format_size(135_200, exact=True)
+    ('132.0 KiB', '135200 B')
+    """
     for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
         if size >= factor and size % factor == 0:
             return f"{size // factor} {unit}"
-    if size < 10 * 1024:
+    if exact or size < 10 * 1024:
         return f"{size} B"
     if size < 1 << 20:
         return f"{size / 1024:.1f} KiB"
