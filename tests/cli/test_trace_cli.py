@@ -47,9 +47,9 @@ def test_simulate_jsonl_has_exactly_the_contract_keys(
 
 
 def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", str(small_trace), "--glibc", "2.39"]) == 0
+    assert main(["simulate", str(small_trace), "--glibc", "2.43"]) == 0
     out = capsys.readouterr().out
-    assert "(glibc 2.39 model)" in out
+    assert "(glibc 2.43 model)" in out
     assert "ops: 4\n" in out
     assert "peak break: +135168 bytes\n" in out
     assert "peak mmapped: 200704 bytes\n" in out
@@ -74,10 +74,10 @@ def test_compare_agrees_on_a_shared_trace() -> None:
 
 
 def test_compare_reports_the_first_difference(tmp_path: Path) -> None:
-    # realloc to exactly the usable size of an mmapped block: 2.36 calls mremap, 2.39 does not.
+    # realloc to exactly the usable size of an mmapped block: 2.36 calls mremap, 2.41 does not.
     trace = tmp_path / "mremap.rep"
     trace.write_text("1\n2\na 0 200000\nr 0 200688\n")
-    result = _brkdoc("compare", str(trace), "--glibc", "2.39")
+    result = _brkdoc("compare", str(trace), "--glibc", "2.41")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"{trace}:4: first difference at op 1 ('r 0 200688')"

@@ -15,6 +15,7 @@ from brkdoc.native.record import record_trace
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
+    PROFILES,
     Heap,
     MallocError,
     Profile,
@@ -22,8 +23,9 @@ from brkdoc.sim import (
     format_observation,
     format_strace,
     format_view,
+    UnknownVersion,
+    get_profile,
     parse_trace,
-    profile_for_version,
     simulate,
     snapshot,
     summarize,
@@ -74,17 +76,42 @@ def register(subparsers: Any) -> None:
     record_parser.set_defaults(handler=_record, parser=record_parser)
 
 
+class NoProfileError(BrkdocError):
+    """No --glibc given and the running C library is not one of the modelled versions."""
+
+    exit_status = 2
+
+
 def _add_profile_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--glibc",
-        choices=PROFILE_NAMES,
-        help="glibc version to model (default: the running C library's)",
+        type=_checked_version,
+        metavar="V",
+        help=f"glibc version to model, one of {', '.join(PROFILE_NAMES)} "
+        "(default: the running C library's, when it is one of them)",
     )
 
 
+def _checked_version(value: str) -> str:
+    """argparse type for --glibc: only the modelled versions, never a neighbour."""
+    try:
+        get_profile(value)
+    except UnknownVersion as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
 def _profile(args: argparse.Namespace) -> Profile:
-    chosen: str | None = args.glibc or glibc_version()
-    return profile_for_version(chosen or "2.36")
+    if args.glibc:
+        return get_profile(args.glibc)
+    running = glibc_version()
+    if running in PROFILES:
+        return PROFILES[running]
+    found = f"the running glibc is {running}" if running else "the running C library is not glibc"
+    raise NoProfileError(
+        f"{found}, which no profile models; choose one with --glibc "
+        f"({', '.join(PROFILE_NAMES)})"
+    )
 
 
 def _read_ops(path: str) -> list[TraceOp]:
