@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
+from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import replay_trace
 from brkdoc.native.record import record_trace
+from brkdoc.native.versions import model_profile
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
@@ -20,10 +22,10 @@ from brkdoc.sim import (
     MallocError,
     Profile,
     TraceOp,
+    UnknownVersion,
     format_observation,
     format_strace,
     format_view,
-    UnknownVersion,
     get_profile,
     parse_trace,
     simulate,
@@ -57,13 +59,25 @@ def register(subparsers: Any) -> None:
     replay_parser.add_argument(
         "--jsonl", action="store_true", help="one JSON object per operation (the default output)"
     )
+    _add_build_option(replay_parser, "run on that real glibc build (default: the system's own)")
     replay_parser.set_defaults(handler=_replay)
 
     compare_parser = subparsers.add_parser(
         "compare", help="check the model against the real glibc, operation by operation"
     )
     compare_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
-    _add_profile_option(compare_parser)
+    _add_build_option(
+        compare_parser,
+        "replay on that real glibc build and model the same version "
+        "(default: the running C library's version)",
+    )
+    compare_parser.add_argument(
+        "--model",
+        choices=CHECKED_VERSIONS,
+        metavar="VERSION",
+        help="model this version instead (default: the same as --glibc), to see where two "
+        "versions part",
+    )
     compare_parser.set_defaults(handler=_compare)
 
     record_parser = subparsers.add_parser(
@@ -101,6 +115,10 @@ def _checked_version(value: str) -> str:
     return value
 
 
+def _add_build_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--glibc", choices=CHECKED_VERSIONS, metavar="VERSION", help=help_text)
+
+
 def _profile(args: argparse.Namespace) -> Profile:
     if args.glibc:
         return get_profile(args.glibc)
@@ -109,8 +127,7 @@ def _profile(args: argparse.Namespace) -> Profile:
         return PROFILES[running]
     found = f"the running glibc is {running}" if running else "the running C library is not glibc"
     raise NoProfileError(
-        f"{found}, which no profile models; choose one with --glibc "
-        f"({', '.join(PROFILE_NAMES)})"
+        f"{found}, which no profile models; choose one with --glibc ({', '.join(PROFILE_NAMES)})"
     )
 
 
@@ -179,10 +196,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    if glibc_version() is None:
+    if args.glibc is None and glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
     ops = _read_ops(args.trace)
-    observations, message = replay_trace(ops)
+    observations, message = replay_trace(ops, glibc=args.glibc)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
     if message is not None:
@@ -195,12 +212,12 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    version = glibc_version()
+    version: str | None = args.glibc or glibc_version()
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
-    profile = _profile(args)
+    profile = model_profile(args.model or version)
     ops = _read_ops(args.trace)
-    real, real_abort = replay_trace(ops)
+    real, real_abort = replay_trace(ops, glibc=args.glibc)
     heap = Heap(profile, record_syscalls=False)
     model = simulate(ops, profile, heap)
     index = 0
