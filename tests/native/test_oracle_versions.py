@@ -32,6 +32,8 @@ from brkdoc.native.oracle import (
 from brkdoc.sim import (
     M_MMAP_THRESHOLD,
     M_MXFAST,
+    M_TOP_PAD,
+    M_TRIM_THRESHOLD,
     PROFILES,
     Heap,
     MallocAbort,
@@ -175,6 +177,51 @@ def _traces(draw: st.DrawFn) -> list[TraceOp]:
 @given(ops=_traces())
 def test_random_traces_agree(version: str, ops: list[TraceOp]) -> None:
     _compare_trace(version, ops)
+
+
+_MALLOPTS = st.sampled_from(
+    [
+        (M_MXFAST, 0),
+        (M_MXFAST, 160),
+        (M_MMAP_THRESHOLD, 4096),
+        (M_MMAP_THRESHOLD, 1 << 20),
+        (M_MMAP_THRESHOLD, 64 * MiB),
+        (M_TRIM_THRESHOLD, 65536),
+        (M_TOP_PAD, 0),
+    ]
+)
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> list[Record]:
+    """Raw calls, including calloc, mallopt and malloc_trim, which a trace cannot express."""
+    records: list[Record] = []
+    live: list[int] = []
+    for slot in range(draw(st.integers(1, 80))):
+        kind = draw(st.sampled_from("mmcrfffto")) if live else "m"
+        if kind in "mc":
+            records.append((OP_MALLOC if kind == "m" else OP_CALLOC, slot, draw(_SIZES)))
+            live.append(slot)
+        elif kind == "t":
+            records.append((OP_TRIM, 0, draw(st.sampled_from([0, 64, 200_000]))))
+        elif kind == "o":
+            param, value = draw(_MALLOPTS)
+            records.append((OP_MALLOPT, param, value))
+        else:
+            block = live[draw(st.integers(0, len(live) - 1))]
+            if kind == "f":
+                live.remove(block)
+                records.append((OP_FREE, block, 0))
+            else:
+                records.append((OP_REALLOC, block, draw(st.integers(1, 300_000))))
+    return records
+
+
+@pytest.mark.parametrize("version", CHECKED_VERSIONS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=_records())
+def test_random_calls_with_mallopt_and_trim_agree(version: str, records: list[Record]) -> None:
+    _assert_exact(version, records)
 
 
 # ---------------------------------------------------------------- one case per difference
