@@ -410,3 +410,13 @@ def test_misuse_aborts_with_the_versions_message(version: str, name: str) -> Non
     _, real_abort = _real(version, records)
     assert real_abort == EXPECTED_ABORT[name][version]
     _assert_exact(version, records)
+
+
+@pytest.mark.parametrize("version", ["2.36", "2.43"])
+def test_the_fragmentation_pages_side_by_side_calls_are_real(version: str) -> None:
+    # The calls drawn side by side on docs/simulator/fragmentation.md, then one more malloc
+    # that lands after the tcache struct on both versions.
+    records = [(M, i, 100) for i in range(4)] + [(F, i, 0) for i in (1, 2, 3)] + [(M, 9, 24)]
+    _assert_exact(version, records)
+    real, _ = _real(version, records)
+    assert real[-1][0] == {"2.36": 0x460, "2.43": 0x4D0}[version]

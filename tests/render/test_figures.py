@@ -102,8 +102,7 @@ def test_site_figures_include_every_trace() -> None:
 
 
 def test_version_figures_put_the_tcache_struct_first_on_2_36_and_after_d_on_2_43() -> None:
-    # Both layouts were checked against the real builds: the next malloc(24) lands at +0x460
-    # on glibc 2.36 and at +0x4d0 on 2.43 (replay_raw with glibc="2.36" / "2.43").
+    # tests/native/test_oracle_versions.py checks the same calls against the real builds.
     figures = version_figures()
     old = [t.text for t in find_all(parse(figures["fragmentation-small-2.36.svg"]), "title")]
     new = [t.text for t in find_all(parse(figures["fragmentation-small-2.43.svg"]), "title")]
