@@ -6,7 +6,14 @@ project checks against the real library: 2.31 (Debian 11), 2.36 (Debian 12), 2.4
 `Profile`, so the hot paths test a boolean, never a version string. Each profile lists the
 glibc commits (bminor/glibc ids) whose behaviour it follows, read in `malloc/malloc.c` and
 `malloc/arena.c` at the release tag (glibc-2.31 .. glibc-2.42) or in the release tarball
-(2.43, 2.44: Debian's `glibc_2.43.orig.tar.xz` and `glibc_2.44.orig.tar.xz`).
+(2.43, 2.44: Debian's `glibc_2.43.orig.tar.xz` and `glibc_2.44.orig.tar.xz`; the bminor/glibc
+snapshot's development tip, 04e750e75b, has the same `malloc/malloc.c` as 2.43).
+
+Debian's builds add the upstream stable branches (`debian/patches/git-updates.diff`). Their
+changelogs (`changelog.Debian.gz` in 2.31-13+deb11u14, 2.41-12+deb13u5, 2.43-7 and 2.44-3)
+name, between them, three malloc fixes: the memalign overflow check (CVE-2026-0861), no /sys
+reads for THP on arm64, and a realloc fix for systems without mremap. None changes what malloc,
+free, realloc or calloc do for one thread on x86-64 Linux, which has mremap.
 
 >>> get_profile("2.41").calloc_uses_tcache, get_profile("2.36").calloc_uses_tcache
 (True, False)
