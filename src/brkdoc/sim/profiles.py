@@ -64,7 +64,9 @@ class Profile:
       request grows within its usable bytes (less than 16 spare), before anything else
       (2.37 f4f2ca1509, narrowed to growing requests in 2.38 by 2fb12bbd09, BZ #30579).
     - `realloc_keeps_mmapped_within_page`: with the rule above, an mmapped block is also kept
-      when at most a page would be spare (2.38 to 2.42; dropped with the new mmapped layout).
+      when at most a page would be spare (2.38 to 2.42; dropped in 2.43 by 19442c052c). It
+      only saves a call that would keep the block anyway: `mremap_chunk` returns it unchanged
+      when the page count stays the same.
     - `calloc_uses_tcache`: calloc takes a cached chunk of its size (2.41, 226e3b0a41).
     - `free_small_to_smallbin`: a freed chunk of small-bin size goes straight to its small
       bin, not to the unsorted bin (2.41, e2436d6f5a).
@@ -171,6 +173,7 @@ GLIBC_2_43 = replace(
     commits=(
         "glibc-2.43",
         "2fb12bbd09",
+        "19442c052c",
         "e2436d6f5a",
         "226e3b0a41",
         "cbfd798810",
