@@ -188,6 +188,7 @@ def test_random_traces_agree(version: str, ops: list[TraceOp]) -> None:
 
 _MALLOPTS = st.sampled_from(
     [
+        (M_MMAP_THRESHOLD, 0),
         (M_MXFAST, 0),
         (M_MXFAST, 160),
         (M_MMAP_THRESHOLD, 4096),
@@ -389,6 +390,18 @@ MISUSE = {
     + [(F, i, 0) for i in range(8)]
     + [(F, 7, 0)],
     "double-free-of-a-large-block": [(M, 0, 5000), (M, 1, 24), (F, 0, 0), (F, 0, 0)],
+    # 208-byte chunks: no fastbin anywhere. The 8th free passes a 7-slot tcache (to a bin:
+    # "!prev" on a second free) but not a 16-slot one ("tcache 2"); the 17th passes both.
+    "double-free-of-the-8th-small-block": [
+        *_guarded(200, 8),
+        *[(F, 2 * i, 0) for i in range(8)],
+        (F, 14, 0),
+    ],
+    "double-free-of-the-17th-small-block": [
+        *_guarded(200, 17),
+        *[(F, 2 * i, 0) for i in range(17)],
+        (F, 32, 0),
+    ],
     "double-free-into-the-top": [(M, 0, 5000), (F, 0, 0), (F, 0, 0)],
 }
 
@@ -404,6 +417,16 @@ EXPECTED_ABORT = {
         "2.44": "free(): double free detected in tcache 2",
     },
     "double-free-of-a-large-block": dict.fromkeys(
+        CHECKED_VERSIONS, "double free or corruption (!prev)"
+    ),
+    "double-free-of-the-8th-small-block": {
+        "2.31": "double free or corruption (!prev)",
+        "2.36": "double free or corruption (!prev)",
+        "2.41": "double free or corruption (!prev)",
+        "2.43": "free(): double free detected in tcache 2",
+        "2.44": "free(): double free detected in tcache 2",
+    },
+    "double-free-of-the-17th-small-block": dict.fromkeys(
         CHECKED_VERSIONS, "double free or corruption (!prev)"
     ),
     "double-free-into-the-top": dict.fromkeys(CHECKED_VERSIONS, "double free or corruption (top)"),
