@@ -556,3 +556,18 @@ def _model_on(heap: Heap, records: Sequence[Record]) -> None:
             heap.mallopt(slot, arg)
         else:
             heap.malloc_trim(arg)
+
+
+@pytest.mark.parametrize(
+    ("version", "breaks"),
+    [
+        ("2.36", [0x21000, 0x21000, 0x21000, 0x48000, 0x48000, 0x48000, 0x2A000, 0x21000]),
+        ("2.43", [0x2A000] * 7 + [0x21000]),
+    ],
+)
+def test_the_fragmentation_pages_four_blocks_are_real(version: str, breaks: list[int]) -> None:
+    # docs/simulator/fragmentation.md: malloc(40000) x4, then free B, C, D and A.
+    records = [(M, i, 40_000) for i in range(4)] + [(F, i, 0) for i in (1, 2, 3, 0)]
+    _assert_exact(version, records)
+    real, _ = _real(version, records)
+    assert [brk for _, _, brk, _ in real] == breaks
