@@ -39,6 +39,7 @@ __all__ = [
     "link_args",
     "locked_builds",
     "run_argv",
+    "system_build_name",
     "system_version",
     "unpacked_dir",
 ]
@@ -147,7 +148,7 @@ def system_version() -> str | None:
 
 
 @cache
-def _system_build_name() -> str:
+def system_build_name() -> str:
     """The Debian build of the running glibc (e.g. 2.36-9+deb12u14), or its bare version."""
     try:
         done = subprocess.run(
@@ -168,7 +169,7 @@ def build_for(version: str) -> GlibcBuild:
     """The glibc build for `version`: the system's own, or the fetched one from the cache."""
     check_version(version)
     if version == system_version():
-        return GlibcBuild(version, _system_build_name(), Path(), Path(), is_system=True)
+        return GlibcBuild(version, system_build_name(), Path(), Path(), is_system=True)
     locked = locked_builds().get(version)
     if locked is None:
         raise GlibcUnavailable(f"glibc {version} is not in {LOCK_PATH.name}: run `{LOCK_COMMAND}`")
