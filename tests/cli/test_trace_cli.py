@@ -48,9 +48,9 @@ def test_simulate_jsonl_has_exactly_the_contract_keys(
 
 
 def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", str(small_trace), "--glibc", "2.39"]) == 0
+    assert main(["simulate", str(small_trace), "--glibc", "2.43"]) == 0
     out = capsys.readouterr().out
-    assert "(glibc 2.39 model)" in out
+    assert "(glibc 2.43 model)" in out
     assert "ops: 4\n" in out
     assert "peak break: +135168 bytes\n" in out
     assert "peak mmapped: 200704 bytes\n" in out

@@ -17,15 +17,17 @@ from brkdoc.native.versions import model_profile
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
+    PROFILES,
     Heap,
     MallocError,
     Profile,
     TraceOp,
+    UnknownVersion,
     format_observation,
     format_strace,
     format_view,
+    get_profile,
     parse_trace,
-    profile_for_version,
     simulate,
     snapshot,
     summarize,
@@ -88,12 +90,29 @@ def register(subparsers: Any) -> None:
     record_parser.set_defaults(handler=_record, parser=record_parser)
 
 
+class NoProfileError(BrkdocError):
+    """No --glibc given and the running C library is not one of the modelled versions."""
+
+    exit_status = 2
+
+
 def _add_profile_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--glibc",
-        choices=PROFILE_NAMES,
-        help="glibc version to model (default: the running C library's)",
+        type=_checked_version,
+        metavar="V",
+        help=f"glibc version to model, one of {', '.join(PROFILE_NAMES)} "
+        "(default: the running C library's, when it is one of them)",
     )
+
+
+def _checked_version(value: str) -> str:
+    """argparse type for --glibc: only the modelled versions, never a neighbour."""
+    try:
+        get_profile(value)
+    except UnknownVersion as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
 
 
 def _add_build_option(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -101,8 +120,15 @@ def _add_build_option(parser: argparse.ArgumentParser, help_text: str) -> None:
 
 
 def _profile(args: argparse.Namespace) -> Profile:
-    chosen: str | None = args.glibc or glibc_version()
-    return profile_for_version(chosen or "2.36")
+    if args.glibc:
+        return get_profile(args.glibc)
+    running = glibc_version()
+    if running in PROFILES:
+        return PROFILES[running]
+    found = f"the running glibc is {running}" if running else "the running C library is not glibc"
+    raise NoProfileError(
+        f"{found}, which no profile models; choose one with --glibc ({', '.join(PROFILE_NAMES)})"
+    )
 
 
 def _read_ops(path: str) -> list[TraceOp]:

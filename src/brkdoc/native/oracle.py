@@ -43,7 +43,7 @@ __all__ = [
 OP_MALLOC, OP_REALLOC, OP_FREE, OP_CALLOC, OP_MALLOPT, OP_TRIM = 1, 2, 3, 4, 5, 6
 _SOURCE = Path(__file__).with_name("replay.c")
 _CFLAGS = ("-O2", "-Wall", "-Wextra")
-_TRACE_OPS = {"a": OP_MALLOC, "r": OP_REALLOC, "f": OP_FREE}
+_TRACE_OPS = {"a": OP_MALLOC, "c": OP_CALLOC, "r": OP_REALLOC, "f": OP_FREE}
 
 
 class OracleError(BrkdocError):

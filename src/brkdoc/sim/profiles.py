@@ -84,6 +84,9 @@ class Profile:
     - `arena_limit_factor` / `arena_limit_floor`: the arena limit without M_ARENA_MAX is
       `cpus * factor` up to 2.43 (`NARENAS_FROM_NCORES`), `max(cpus, floor)` in 2.44
       (`arena_get2` in malloc/arena.c). Documented only: one thread never makes an arena.
+    - `mmap_threshold_max`: the largest M_MMAP_THRESHOLD mallopt accepts, 0 for no limit
+      (2.31 `do_set_mmap_threshold` refuses more than HEAP_MAX_SIZE / 2 = 32 MiB; the limit
+      went with c1beb51d08, 2.35).
     - `tcache_double_free_scans_all`: the tcache double-free check walks every bin, with the
       "too many chunks" and "unaligned chunk" checks (2.42, eff1f680cf).
     """
@@ -107,6 +110,7 @@ class Profile:
     arena_limit_factor: int
     arena_limit_floor: int
     tcache_double_free_scans_all: bool
+    mmap_threshold_max: int
 
     def arena_limit(self, cpus: int) -> int:
         """The most arenas glibc makes for `cpus` online CPUs when M_ARENA_MAX is unset.
@@ -139,8 +143,11 @@ GLIBC_2_36 = Profile(
     arena_limit_factor=8,
     arena_limit_floor=0,
     tcache_double_free_scans_all=False,
+    mmap_threshold_max=0,
 )
-GLIBC_2_31 = replace(GLIBC_2_36, name="2.31", commits=("glibc-2.31",))
+GLIBC_2_31 = replace(
+    GLIBC_2_36, name="2.31", commits=("glibc-2.31",), mmap_threshold_max=32 * 1024 * 1024
+)
 GLIBC_2_41 = replace(
     GLIBC_2_36,
     name="2.41",
