@@ -39,10 +39,10 @@ from brkdoc.sim import (
     M_MXFAST,
     M_TOP_PAD,
     M_TRIM_THRESHOLD,
+    PROFILES,
     Heap,
     MallocAbort,
     TraceOp,
-    PROFILES,
     parse_trace,
     simulate,
 )
