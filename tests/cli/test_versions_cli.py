@@ -30,7 +30,7 @@ def test_the_report_shows_where_versions_part(
     assert lines[1] == f"glibc builds: {builds}"
     assert lines[2] == "versions part at op 0 (line 5, 'a 0 24'):"
     assert lines[3].startswith("  2.31  heap +0x2a0, brk +0x21000, mmapped 0    model: ")
-    assert lines[6].startswith("  2.43  heap +0x10, brk +0x21000, mmapped 0    model: ")
+    assert lines[6].startswith("  2.43  heap +0x10,  brk +0x21000, mmapped 0    model: ")
     assert "identical on every op: 2.31 = 2.36 = 2.41 | 2.43 = 2.44" in lines
     table = lines[lines.index("") + 1 :]
     assert table[0].split() == ["version", "run", "peak", "brk", "peak", "mmapped", "syscalls"]

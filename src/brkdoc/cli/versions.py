@@ -41,8 +41,8 @@ def _run(args: argparse.Namespace) -> int:
 def _did(obs: Observation | None) -> str:
     if obs is None:
         return "(stopped: aborted earlier)"
-    where = {"heap": f"heap +{obs.offset:#x}", "mmap": "mmap"}.get(obs.where or "", "-")
-    return f"{where}, brk +{obs.brk:#x}, mmapped {obs.mmapped}"
+    where = {"heap": f"heap +{obs.offset:#x},", "mmap": "mmap,"}.get(obs.where or "", "-,")
+    return f"{where:<13}brk +{obs.brk:#x}, mmapped {obs.mmapped}"
 
 
 def _calls(run: VersionRun) -> str:
