@@ -24,6 +24,7 @@ from brkdoc.native import glibcs
 from brkdoc.native.build import CompileError, cache_dir, clean_malloc_environment, compile_cached
 
 __all__ = [
+    "COMMIT_URL",
     "FACT_ROWS",
     "PROBE_SOURCE",
     "FactRow",
@@ -40,6 +41,8 @@ __all__ = [
 PROBE_SOURCE = Path(__file__).with_name("glibc_probe.c")
 _SCENARIOS = ("first", "tcache", "mxfast", "calloc", "realloc", "mmapped", "arenas")
 _TOP_PAD = re.compile(r"^glibc\.malloc\.top_pad:\s*(\S+)", re.MULTILINE)
+_COMMIT = re.compile(r"\b([0-9a-f]{10})\b")
+COMMIT_URL = "https://sourceware.org/git/?p=glibc.git;a=commit;h={}"
 
 
 class ProbeError(BrkdocError):
@@ -208,8 +211,9 @@ FACT_ROWS: tuple[FactRow, ...] = (
     FactRow(
         "Arenas (main included) after 64 threads malloc at once",
         "arenas_total",
-        "2.44: the limit is max(CPUs, 8), not 8 times the CPUs (`arena_get2` in `malloc/arena.c` of "
-        "the glibc 2.44 release tarball; the commit is not in the mirror read here)",
+        "2.44: the limit is max(CPUs, 8), not 8 times the CPUs (`arena_get2` in "
+        "`malloc/arena.c` of the glibc 2.44 release tarball; the commit is not in the mirror "
+        "read here)",
     ),
     FactRow(
         "What `mallopt(M_MXFAST, 0)` does",
@@ -245,7 +249,8 @@ def facts_table(measured: list[GlibcFacts]) -> str:
     header = ["Fact", *(f"{f.version} ({f.build})" for f in measured), "What changed it"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for row in FACT_ROWS:
-        cells = [row.label, *(_cell(facts, row.key) for facts in measured), row.change]
+        change = _COMMIT.sub(lambda m: f"[{m[1]}]({COMMIT_URL.format(m[1])})", row.change)
+        cells = [row.label, *(_cell(facts, row.key) for facts in measured), change]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
