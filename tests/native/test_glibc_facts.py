@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from brkdoc.native import glibc_facts
+from brkdoc.native import build, glibc_facts
 from brkdoc.native.glibc_facts import FACT_ROWS, GlibcFacts, facts_table, measure_facts
 from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
 from brkdoc.sim import get_profile
@@ -80,7 +80,7 @@ def test_the_table_has_a_column_per_build_and_a_change_per_row(
 def test_cached_facts_are_reused_until_an_input_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, measured: dict[str, GlibcFacts]
 ) -> None:
-    monkeypatch.setattr(glibc_facts, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(build, "cache_dir", lambda: tmp_path)
     key = glibc_facts.facts_key(("2.43",))
     cached = tmp_path / "glibc-facts" / f"{key}.json"
     cached.parent.mkdir(parents=True)
