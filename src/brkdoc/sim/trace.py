@@ -137,7 +137,7 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: 
         # Fast path for well-formed lines; anything odd is diagnosed by _check_line.
         op = fields[0]
         try:
-            if (op == "a" or op == "c") and len(fields) == 3:
+            if op in {"a", "c"} and len(fields) == 3:
                 block = int(fields[1])
                 size: int | None = int(fields[2])
                 if block >= 0 and size >= 0:  # type: ignore[operator]
