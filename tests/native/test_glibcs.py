@@ -59,12 +59,12 @@ def test_build_for_describes_the_build(version: str) -> None:
     assert build.version == version
     assert build.build.startswith(version)
     assert build.is_system == (version == glibc_version())
+    assert (build.libdir / "libc.so.6").exists()
+    assert build.loader.name == "ld-linux-x86-64.so.2"
     if build.is_system:
         assert glibcs.run_argv(version, ["prog", "x"]) == ["prog", "x"]
     else:
         assert build.build == glibcs.locked_builds()[version].build
-        assert build.loader.name == "ld-linux-x86-64.so.2"
-        assert (build.libdir / "libc.so.6").exists()
         assert glibcs.run_argv(version, ["prog"]) == [
             str(build.loader),
             "--library-path",
@@ -78,7 +78,10 @@ def test_only_builds_before_2_34_need_extra_link_arguments() -> None:
     assert needing == ["2.31"]
     args = glibcs.link_args("2.31")
     assert args[0] == "-nodefaultlibs"
-    assert args[1] == str(glibcs.build_for("2.31").libdir / "libc.so.6")
+    libdir = glibcs.build_for("2.31").libdir
+    assert str(libdir / "libc.so.6") in args
+    assert str(libdir / "libpthread.so.0") in glibcs.link_args("2.31", threads=True)
+    assert glibcs.link_args("2.43", threads=True) == ("-pthread",)
 
 
 def test_an_unchecked_version_is_refused_naming_the_checked_ones() -> None:

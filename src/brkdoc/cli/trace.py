@@ -33,7 +33,7 @@ from brkdoc.sim import (
     summarize,
 )
 
-__all__ = ["register"]
+__all__ = ["read_ops", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -131,7 +131,7 @@ def _profile(args: argparse.Namespace) -> Profile:
     )
 
 
-def _read_ops(path: str) -> list[TraceOp]:
+def read_ops(path: str) -> list[TraceOp]:
     """Parse the whole trace first, so a malformed line fails before any output."""
     with _open_trace(path) as handle:
         return list(parse_trace(handle, path))
@@ -154,7 +154,7 @@ def _simulate(args: argparse.Namespace) -> int:
     profile = _profile(args)
     heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
-        ops = _read_ops(args.trace)
+        ops = read_ops(args.trace)
         out = sys.stdout
         count = 0
         try:
@@ -198,7 +198,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     if args.glibc is None and glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
-    ops = _read_ops(args.trace)
+    ops = read_ops(args.trace)
     observations, message = replay_trace(ops, glibc=args.glibc)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
@@ -216,7 +216,7 @@ def _compare(args: argparse.Namespace) -> int:
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
     profile = model_profile(args.model or version)
-    ops = _read_ops(args.trace)
+    ops = read_ops(args.trace)
     real, real_abort = replay_trace(ops, glibc=args.glibc)
     heap = Heap(profile, record_syscalls=False)
     model = simulate(ops, profile, heap)

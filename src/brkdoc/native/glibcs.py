@@ -39,6 +39,7 @@ __all__ = [
     "link_args",
     "locked_builds",
     "run_argv",
+    "system_build_name",
     "system_version",
     "unpacked_dir",
 ]
@@ -147,7 +148,7 @@ def system_version() -> str | None:
 
 
 @cache
-def _system_build_name() -> str:
+def system_build_name() -> str:
     """The Debian build of the running glibc (e.g. 2.36-9+deb12u14), or its bare version."""
     try:
         done = subprocess.run(
@@ -168,7 +169,8 @@ def build_for(version: str) -> GlibcBuild:
     """The glibc build for `version`: the system's own, or the fetched one from the cache."""
     check_version(version)
     if version == system_version():
-        return GlibcBuild(version, _system_build_name(), Path(), Path(), is_system=True)
+        libdir, loader = _system_paths()
+        return GlibcBuild(version, system_build_name(), libdir, loader, is_system=True)
     locked = locked_builds().get(version)
     if locked is None:
         raise GlibcUnavailable(f"glibc {version} is not in {LOCK_PATH.name}: run `{LOCK_COMMAND}`")
@@ -185,6 +187,25 @@ def build_for(version: str) -> GlibcBuild:
     )
 
 
+@cache
+def _system_paths() -> tuple[Path, Path]:
+    """Where the running glibc's libc.so.6 and loader are, read from this process's maps."""
+    libdir = loader = Path()
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8")
+    except OSError:
+        return libdir, loader
+    for line in maps.splitlines():
+        path = Path(line.split(maxsplit=5)[-1]) if line.count("/") else None
+        if path is None:
+            continue
+        if path.name.startswith("libc.so") or path.name.startswith("libc-2."):
+            libdir = path.parent
+        elif path.name.startswith("ld-linux"):
+            loader = path
+    return libdir, loader
+
+
 def run_argv(version: str, argv: list[str]) -> list[str]:
     """The command that runs `argv` on glibc `version`: through that build's own loader, with
     its libraries first. Unchanged for the system's own glibc."""
@@ -194,20 +215,31 @@ def run_argv(version: str, argv: list[str]) -> list[str]:
     return [str(build.loader), "--library-path", str(build.libdir), *argv]
 
 
-def link_args(version: str) -> tuple[str, ...]:
-    """Extra gcc arguments (after the sources) so a program built here starts on `version`.
+def link_args(version: str, *, threads: bool = False) -> tuple[str, ...]:
+    """Extra gcc arguments (after the sources) so a program built here starts on `version`;
+    `threads` for a program that uses pthreads.
 
     The system's start files call `__libc_start_main@GLIBC_2.34`, which glibc 2.31 lacks.
-    Linking against 2.31's own libc.so.6 binds every symbol to the versions 2.31 exports. The
-    system's libc_nonshared.a still comes along: its members (atexit, at_quick_exit,
-    pthread_atfork, __stack_chk_fail_local) call only symbols that 2.31 exports too.
-    Newer builds export every old version, so they need nothing.
+    Linking against 2.31's own libc.so.6 (and libpthread.so.0, separate before 2.34) binds
+    every symbol to the versions 2.31 exports. The system's libc_nonshared.a still comes along:
+    its members (atexit, at_quick_exit, pthread_atfork, __stack_chk_fail_local) call only
+    symbols that 2.31 exports too. Newer builds export every old version, so they need nothing
+    (but `-pthread` with `threads`).
     """
     build = build_for(version)
     if build.is_system or _version_key(version) >= (2, 34):
-        return ()
+        return ("-pthread",) if threads else ()
     nonshared = _compiler_file("libc_nonshared.a")
-    return ("-nodefaultlibs", str(build.libdir / "libc.so.6"), nonshared, "-lgcc")
+    pthread = (str(build.libdir / "libpthread.so.0"),) if threads else ()
+    # rpath-link: the linker checks libpthread's own needs against 2.31's loader, not ours.
+    return (
+        "-nodefaultlibs",
+        f"-Wl,-rpath-link,{build.libdir}",
+        *pthread,
+        str(build.libdir / "libc.so.6"),
+        nonshared,
+        "-lgcc",
+    )
 
 
 def has_mallinfo2(version: str) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "OP_MALLOPT",
     "OP_REALLOC",
     "OP_TRIM",
+    "STRACED_CALLS",
     "OracleError",
     "RawResult",
     "ReplayOutcome",
@@ -42,6 +43,8 @@ __all__ = [
 
 OP_MALLOC, OP_REALLOC, OP_FREE, OP_CALLOC, OP_MALLOPT, OP_TRIM = 1, 2, 3, 4, 5, 6
 _SOURCE = Path(__file__).with_name("replay.c")
+# The system calls through which malloc gets and returns memory.
+STRACED_CALLS = "brk,mmap,munmap,mremap,madvise"
 _CFLAGS = ("-O2", "-Wall", "-Wextra")
 _TRACE_OPS = {"a": OP_MALLOC, "c": OP_CALLOC, "r": OP_REALLOC, "f": OP_FREE}
 
@@ -88,21 +91,31 @@ def oracle_binary(glibc: str | None = None) -> Path:
 
 
 def replay_raw(
-    records: Sequence[tuple[int, int, int]], slots: int, *, glibc: str | None = None
+    records: Sequence[tuple[int, int, int]],
+    slots: int,
+    *,
+    glibc: str | None = None,
+    strace_to: Path | None = None,
 ) -> ReplayOutcome:
     """Replay (op, slot, argument) records in a fresh child; see replay.c for the encoding.
 
     For OP_MALLOPT the slot is the parameter number (may be negative) and the argument its
     value; for OP_TRIM the argument is the pad. `glibc` names the build to run on (None: the
-    system's own).
+    system's own). With `strace_to`, the child runs under strace, which writes its memory
+    system calls to that file; malloc's own start after the mmap of the slot table,
+    `(slots + 1) * 8` bytes.
     """
     payload = bytearray(struct.pack("=Q", slots))
     pack = struct.Struct("=Qqq").pack
     for op, slot, argument in records:
         payload += pack(op, slot, argument)
     argv = [str(oracle_binary(glibc))]
+    if glibc is not None:
+        argv = glibcs.run_argv(glibc, argv)
+    if strace_to is not None:
+        argv = ["strace", "-o", str(strace_to), "-e", f"trace={STRACED_CALLS}", *argv]
     done = subprocess.run(
-        argv if glibc is None else glibcs.run_argv(glibc, argv),
+        argv,
         input=bytes(payload),
         capture_output=True,
         env=clean_malloc_environment(),
@@ -128,10 +141,10 @@ def replay_raw(
 
 
 def replay_trace(
-    ops: Iterable[TraceOp], *, glibc: str | None = None
+    ops: Iterable[TraceOp], *, glibc: str | None = None, strace_to: Path | None = None
 ) -> tuple[list[Observation], str | None]:
     """Replay a parsed trace through glibc (`glibc`: the build's version, None for the system's
-    own); returns observations and glibc's abort message."""
+    own); returns observations and glibc's abort message. `strace_to`: as for `replay_raw`."""
     slots: dict[int, int] = {}
     records: list[tuple[int, int, int]] = []
     kept: list[TraceOp] = []
@@ -139,7 +152,7 @@ def replay_trace(
         slot = slots.setdefault(op.id, len(slots))
         records.append((_TRACE_OPS[op.op], slot, op.size or 0))
         kept.append(op)
-    outcome = replay_raw(records, len(slots), glibc=glibc)
+    outcome = replay_raw(records, len(slots), glibc=glibc, strace_to=strace_to)
     return list(_observations(kept, outcome)), outcome.abort_message
 
 
