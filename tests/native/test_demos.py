@@ -138,7 +138,6 @@ def test_malloc_trim() -> None:
     assert not falsified("malloc-trim", brk_after_trim=evidence["brk_before"] - PAGE)
     assert evidence["free_drop_below_10pct"]
     assert evidence["trim_drop_above_90pct"]
-    assert evidence["trim_drop_mib"] == round(evidence["rss_drop_after_trim"] / MiB, 1)
 
 
 def test_rlimit_fallback() -> None:

@@ -13,8 +13,6 @@ must leave the break where it is.
 
 from __future__ import annotations
 
-from typing import Any
-
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
     SIZE_SZ,
@@ -96,12 +94,11 @@ def measure() -> Evidence:
     return evidence | trim_checks(evidence)
 
 
-def trim_checks(evidence: Evidence) -> dict[str, Any]:
+def trim_checks(evidence: Evidence) -> dict[str, bool]:
     """The trim facts the claim rests on, named so that a page can show them: the raw top size
     and release vary with the interpreter's own use of the heap."""
     top = evidence["top_after_first_free"]
     return {
-        "top_after_first_free_mib": round(top / (1 << 20), 1),
         # trim threshold = 2 x threshold: a top above the default 128 KiB but below 2 x
         # threshold stays, and once it passes 2 x threshold the break comes down.
         "top_between_thresholds": DEFAULT_TRIM_THRESHOLD < top < 2 * evidence["new_mmap_threshold"],
