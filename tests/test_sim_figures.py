@@ -131,18 +131,20 @@ def _python_startup() -> tuple[list[TraceOp], list[Observation], Heap]:
 def test_numbers_quoted_about_the_python_startup_trace() -> None:
     """docs/simulator/fragmentation.md and docs/notebooks/trace_timeline.py quote these."""
     ops, observations, heap = _python_startup()
-    assert len(ops) == 1761
-    assert Counter(op.op for op in ops) == {"a": 841, "r": 82, "f": 838}
+    assert len(ops) == 1758
+    assert Counter(op.op for op in ops) == {"a": 841, "r": 82, "f": 835}
     breaks = [obs.brk for obs in observations]
     assert breaks[-1] == max(breaks) == 0x8E000
     assert all(later >= earlier for earlier, later in itertools.pairwise(breaks))
     view = snapshot(heap)
     in_use = [chunk.size for chunk in view.chunks if chunk.state == "in_use"]
-    assert in_use == [0x290, 784, 131088]
+    assert in_use == [0x290, 32, 784, 131088, 32, 32]
+    middle = [c.offset for c in view.chunks if c.state == "in_use" and c.offset > 0x10000]
+    assert middle == [0x450C0, 0x45120]  # "about 276 KiB up (offset 0x450c0)"
     assert [m.size for m in view.mmapped] == [266240]
     free = [c for c in view.chunks if c.state not in ("in_use", "top")]
-    assert sum(c.size for c in free) == 375_376
-    assert sum(c.state in ("tcache", "fastbin") for c in free) == 123
+    assert sum(c.size for c in free) == 375_280
+    assert sum(c.state in ("tcache", "fastbin") for c in free) == 120
     below_top, top = view.chunks[-2:]
     assert (below_top.state, below_top.size) == ("tcache", 800)
     assert (top.state, top.size) == ("top", 73_728)
