@@ -174,3 +174,15 @@ def test_not_glibc_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(libc, "glibc_version", lambda: None)
     with pytest.raises(NotGlibcError, match="need glibc's malloc"):
         run_demo("threshold")
+
+
+def test_demos_know_the_glibc_they_run_on() -> None:
+    from brkdoc.native.demos.result import chosen_glibc, on_glibc  # noqa: PLC0415
+
+    assert chosen_glibc() is None
+    with on_glibc("2.43"):
+        assert chosen_glibc() == "2.43"
+        with on_glibc(None):
+            assert chosen_glibc() is None
+        assert chosen_glibc() == "2.43"
+    assert chosen_glibc() is None
