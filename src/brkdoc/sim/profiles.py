@@ -97,8 +97,13 @@ class Profile:
     - `mmap_threshold_max`: the largest M_MMAP_THRESHOLD mallopt accepts, 0 for no limit
       (2.31 `do_set_mmap_threshold` refuses more than HEAP_MAX_SIZE / 2 = 32 MiB; the limit
       went with c1beb51d08, 2.35).
-    - `tcache_double_free_scans_all`: the tcache double-free check walks every bin, with the
-      "too many chunks" and "unaligned chunk" checks (2.42, eff1f680cf).
+
+    Not a field, because nothing a correct or simply double-freeing program does can tell
+    them apart: 2.42's stronger checks (eff1f680cf walks every tcache bin on a suspected
+    double free, d10176c0ff checks sizes moved from a fastbin to the tcache, 4cf2d86936 the
+    large-bin skip list) fire only on corrupted chunk headers, which the model does not keep.
+    The messages the model raises are the same strings in every modelled version; which one
+    a given double free raises differs (no "fasttop" from 2.43), and follows from the rules.
     """
 
     name: str
@@ -119,7 +124,6 @@ class Profile:
     mremap_hblkhd_drift: bool
     arena_limit_factor: int
     arena_limit_floor: int
-    tcache_double_free_scans_all: bool
     mmap_threshold_max: int
 
     def arena_limit(self, cpus: int) -> int:
@@ -152,7 +156,6 @@ GLIBC_2_36 = Profile(
     mremap_hblkhd_drift=False,
     arena_limit_factor=8,
     arena_limit_floor=0,
-    tcache_double_free_scans_all=False,
     mmap_threshold_max=0,
 )
 GLIBC_2_31 = replace(
@@ -178,7 +181,6 @@ GLIBC_2_43 = replace(
         "226e3b0a41",
         "cbfd798810",
         "cd33535002",
-        "eff1f680cf",
         "e3062b06c5",
         "bb5a4f5295",
         "0b9210bd76",
@@ -195,7 +197,6 @@ GLIBC_2_43 = replace(
     remainders_bypass_tcache=True,
     mmap_chunk_trailer=True,
     mremap_hblkhd_drift=True,
-    tcache_double_free_scans_all=True,
 )
 GLIBC_2_44 = replace(
     GLIBC_2_43,

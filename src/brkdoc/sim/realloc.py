@@ -70,6 +70,6 @@ class Reallocator(Allocator):
         self.mmapped_chunks[new_chunk] = new_size
         # 2.43's mremap_chunk adds `new_size - chunksize` to mmapped_mem, and the chunk size
         # is now the mapping minus 16: hblkhd ends up 16 bytes above the mappings' total.
-        self.mmapped += new_size - old_size + self._mmap_chunk_less
+        self.mmapped += new_size - old_size + self._mremap_drift
         self.peak_mmapped = max(self.peak_mmapped, self.mmapped)
         return new_chunk + 16
