@@ -28,6 +28,7 @@ __all__ = [
     "DemoResult",
     "Evidence",
     "Where",
+    "chosen_glibc",
     "conduct",
     "glibc_build",
     "mmapped_chunk_size",
@@ -87,6 +88,12 @@ def on_glibc(version: str | None) -> Iterator[None]:
         _GLIBC.reset(token)
 
 
+def chosen_glibc() -> str | None:
+    """The glibc build demos are running on now (None: the system's own). A demo that runs a C
+    helper builds it with `glibcs.link_args(v)` and starts it with `glibcs.run_argv(v, ...)`."""
+    return _GLIBC.get()
+
+
 def glibc_build(version: str | None) -> tuple[str, str]:
     """(glibc version, Debian build) a demo's child runs on; NotGlibcError for another libc."""
     from brkdoc.native import glibcs  # noqa: PLC0415 (keeps plain demos light)
@@ -111,7 +118,7 @@ def conduct(
 
     The child runs on the glibc build chosen with `on_glibc` (the system's by default).
     """
-    chosen = _GLIBC.get()
+    chosen = chosen_glibc()
     version, build = glibc_build(chosen)
     evidence: Evidence = run_in_child(target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen)
     return DemoResult(
