@@ -1,0 +1,105 @@
+"""Run `questions_probe.c`, the C helper that measures six of the demos, in a child process.
+
+These demos measure RSS, page faults, arenas and huge pages, which the Python interpreter's own
+allocations would blur, so the measuring is done by a small C program instead. It is compiled
+once per source version and cached (`brkdoc.native.build`), started with a clean malloc
+environment plus whatever the demo sets, and prints `name value` lines.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+from brkdoc.native.build import clean_malloc_environment, compile_cached
+from brkdoc.native.child import ChildError
+from brkdoc.native.demos.result import DemoResult, Evidence
+from brkdoc.native.libc import require_glibc
+
+__all__ = [
+    "compile_probe",
+    "conduct_probe",
+    "glibc_at_least",
+    "parse_probe_output",
+    "run_probe",
+]
+
+_SOURCE_NAME = "questions_probe.c"
+# -fno-builtin: gcc would otherwise drop a malloc whose block is only freed, or turn
+# malloc + memset(0) into calloc, and the probe would measure nothing.
+_CFLAGS = ("-O2", "-fno-builtin", "-Wall", "-pthread")
+_TIMEOUT_SECONDS = 60.0
+
+
+def compile_probe() -> Path:
+    """The compiled probe, built first if this source is new."""
+    source = resources.files(__package__).joinpath(_SOURCE_NAME).read_text(encoding="utf-8")
+    return compile_cached(source, "questions_probe", _CFLAGS)
+
+
+def parse_probe_output(text: str) -> Evidence:
+    """`name value` lines to a mapping; a value that is an integer becomes an int.
+
+    >>> parse_probe_output("glibc 2.36\\nthreads 24\\nthp always [madvise] never\\n")
+    {'glibc': '2.36', 'threads': 24, 'thp': 'always [madvise] never'}
+    """
+    values: Evidence = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        name, _, raw = line.partition(" ")
+        if not name or not raw:
+            raise ChildError(f"questions probe output line {number}: expected 'name value'")
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            values[name] = raw
+    return values
+
+
+def run_probe(
+    experiment: str, args: Sequence[object] = (), *, env: Mapping[str, str] | None = None
+) -> Evidence:
+    """Run one experiment of the probe in a fresh process and return what it measured."""
+    child_env = clean_malloc_environment()
+    child_env.update(env or {})
+    argv = [str(compile_probe()), experiment, *(str(arg) for arg in args)]
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=child_env,
+            timeout=_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise ChildError(
+            f"questions probe {experiment!r} did not finish within {_TIMEOUT_SECONDS:g} s"
+        ) from None
+    if done.returncode != 0:
+        detail = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
+        raise ChildError(f"questions probe {experiment!r} failed: {detail}")
+    return parse_probe_output(done.stdout)
+
+
+def conduct_probe(
+    name: str,
+    claim: str,
+    measure: Callable[[], Evidence],
+    judge: Callable[[Evidence], bool],
+) -> DemoResult:
+    """Measure (with the probe) and judge. Raises NotGlibcError before starting anything."""
+    version = require_glibc()
+    evidence = measure()
+    return DemoResult(name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version)
+
+
+def glibc_at_least(evidence: Evidence, release: tuple[int, int]) -> bool:
+    """Whether the glibc the probe ran on (its `glibc` line) is `release` or later.
+
+    >>> glibc_at_least({"glibc": "2.36"}, (2, 44)), glibc_at_least({"glibc": "2.44"}, (2, 44))
+    (False, True)
+    """
+    major, minor = (int(part) for part in str(evidence["glibc"]).split(".")[:2])
+    return (major, minor) >= release
