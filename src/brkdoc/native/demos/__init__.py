@@ -1,7 +1,8 @@
 """The live demonstrations of glibc's malloc policy, by name.
 
-Each demo module has `NAME`, `CLAIM`, `measure()`, `judge(evidence)` and `run()`. The first eight
-measure in a child interpreter; the last six run a small C probe (`probe.py`) in a child process. This package maps names to modules and imports a module only when it is run.
+Each demo module has `NAME`, `CLAIM`, `measure()`, `judge(evidence)` and `run()`. The first
+eight measure in a child interpreter; the last six run a small C probe (`probe.py`) in a child
+process. This package maps names to modules and imports a module only when it is run.
 """
 
 from __future__ import annotations

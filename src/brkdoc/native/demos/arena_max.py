@@ -61,12 +61,13 @@ def judge(evidence: Evidence) -> bool:
     expected = min(threads, arenas_in_all(evidence["online_cpus"], evidence) - 1)
     new = evidence["new_arenas_default"]
     reserved = evidence["vmsize_grown_default"]
+    heap = evidence["arena_heap_bytes"]
     return bool(
         new == expected
         and evidence["affinity_cpus_pinned"] == 1
         and evidence["new_arenas_pinned"] == expected
         and evidence["new_arenas_capped"] == evidence["arena_max_capped"] - 1
-        and new * evidence["arena_heap_bytes"] <= reserved < (new + 1) * evidence["arena_heap_bytes"]
+        and new * heap <= reserved < (new + 1) * heap
         and evidence["vmrss_grown_default"] < reserved / 100
     )
 

@@ -36,15 +36,14 @@ def measure() -> Evidence:
 def _policy_holds(evidence: Evidence) -> bool:
     mode = str(evidence["overcommit_memory"])
     granted = evidence["blocks_granted"] * evidence["block"]
-    oversized_refused = not evidence["oversized_granted"] and evidence["oversized_errno"] == "ENOMEM"
+    all_granted = evidence["blocks_granted"] == evidence["blocks"]
+    oversized_refused = (
+        not evidence["oversized_granted"] and evidence["oversized_errno"] == "ENOMEM"
+    )
     if mode == "0":
-        return bool(
-            evidence["blocks_granted"] == evidence["blocks"]
-            and granted >= 2 * evidence["mem_available"]
-            and oversized_refused
-        )
+        return bool(all_granted and granted >= 2 * evidence["mem_available"] and oversized_refused)
     if mode == "1":
-        return bool(evidence["blocks_granted"] == evidence["blocks"] and evidence["oversized_granted"])
+        return bool(all_granted and evidence["oversized_granted"])
     if mode == "2":
         return bool(granted <= evidence["commit_limit"] and oversized_refused)
     return False

@@ -92,7 +92,9 @@ def conduct_probe(
     """Measure (with the probe) and judge. Raises NotGlibcError before starting anything."""
     version = require_glibc()
     evidence = measure()
-    return DemoResult(name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version)
+    return DemoResult(
+        name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version
+    )
 
 
 def glibc_at_least(evidence: Evidence, release: tuple[int, int]) -> bool:
