@@ -226,6 +226,8 @@ def test_hugetlb() -> None:
         assert evidence["anon_huge_bytes_plain"] == 0
         assert not falsified("hugetlb", anon_huge_bytes_tunable=0)
         assert not falsified("hugetlb", advised_tunable=False)
+        assert evidence["heap_end_on_huge_page_tunable"] is True
+        assert not falsified("hugetlb", heap_end_on_huge_page_tunable=False)
     assert not falsified("hugetlb", advised_plain=True)
 
 

@@ -6,7 +6,7 @@ glibc-2.36 malloc/malloc.c `do_set_hugetlb`: value 1 sets `mp_.thp_pagesize` (fr
 /sys/kernel/mm/transparent_hugepage/enabled: in "always" mode the kernel uses huge pages
 anyway, in "never" mode not at all. Then `madvise_thp` calls `madvise (MADV_HUGEPAGE)` on every
 mmapped chunk and heap extension of at least a huge page, and `sysmalloc` rounds the break up to
-a huge-page boundary. The kernel marks such a mapping VM_HUGEPAGE ("hg" in smaps VmFlags,
+a huge-page boundary (so the first heap growth is anything from 132 KiB to 2 MiB + 132 KiB). The kernel marks such a mapping VM_HUGEPAGE ("hg" in smaps VmFlags,
 proc(5)) and its page faults get 2 MiB pages (AnonHugePages). glibc 2.43 also acts in "always"
 mode (commit 05a14648e9 and others).
 
@@ -54,6 +54,7 @@ def measure() -> Evidence:
     }
     for run_name, measured in (("plain", plain), ("tunable", tuned)):
         evidence[f"first_heap_growth_{run_name}"] = measured["first_heap_growth"]
+        evidence[f"heap_end_on_huge_page_{run_name}"] = measured["heap_end_on_huge_page"] == 1
         evidence[f"advised_{run_name}"] = measured["block_advised_hugepage"] == 1
         evidence[f"anon_huge_bytes_{run_name}"] = measured["block_anon_huge_bytes"]
     return evidence
@@ -69,7 +70,7 @@ def judge(evidence: Evidence) -> bool:
             evidence["advised_tunable"]
             and tuned_huge >= HUGE_PAGE
             and plain_huge == 0
-            and evidence["first_heap_growth_tunable"] > evidence["first_heap_growth_plain"]
+            and evidence["heap_end_on_huge_page_tunable"]
         )
     # Before 2.43 glibc advises nothing unless the setting is madvise.
     quiet = glibc_at_least(evidence, (2, 43)) or not evidence["advised_tunable"]

@@ -274,6 +274,7 @@ static int hugetlb(long size) {
     emit_text("glibc_tunables", tunables != NULL ? tunables : "(unset)");
     emit("block", size);
     emit("first_heap_growth", brk_grown - brk_start);
+    emit("heap_end_on_huge_page", (uintptr_t)brk_grown % (2 * MiB) == 0);
     emit("block_advised_hugepage", advised);
     emit("block_anon_huge_bytes", huge_bytes);
     free(block);
