@@ -6,9 +6,10 @@ glibc-2.36 malloc/malloc.c `do_set_hugetlb`: value 1 sets `mp_.thp_pagesize` (fr
 /sys/kernel/mm/transparent_hugepage/enabled: in "always" mode the kernel uses huge pages
 anyway, in "never" mode not at all. Then `madvise_thp` calls `madvise (MADV_HUGEPAGE)` on every
 mmapped chunk and heap extension of at least a huge page, and `sysmalloc` rounds the break up to
-a huge-page boundary (so the first heap growth is anything from 132 KiB to 2 MiB + 132 KiB). The kernel marks such a mapping VM_HUGEPAGE ("hg" in smaps VmFlags,
-proc(5)) and its page faults get 2 MiB pages (AnonHugePages). glibc 2.43 also acts in "always"
-mode (commit 05a14648e9 and others).
+a huge-page boundary (so the first heap growth is anything from 132 KiB to 2 MiB + 132 KiB).
+The kernel marks such a mapping VM_HUGEPAGE ("hg" in smaps VmFlags, proc(5)) and its page
+faults get 2 MiB pages (AnonHugePages). glibc 2.43 also acts in "always" mode (commit
+05a14648e9 and others).
 
 What holds therefore depends on this kernel's setting, which the demo reads and reports.
 """
