@@ -16,13 +16,14 @@ enum { THREADS = 4, RECORDS = 20000, EVERY = 500, BUFFER = 256 * 1024, KEEP = 12
 static char *records[THREADS][RECORDS];
 static pthread_barrier_t step;
 
+/* Resident anonymous memory (malloc's), without the program's and libraries' file pages. */
 static long rss_kib(void)
 {
     char line[256];
     long kib = -1;
     FILE *status = fopen("/proc/self/status", "r");
     while (fgets(line, sizeof line, status))
-        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+        if (sscanf(line, "RssAnon: %ld", &kib) == 1)
             break;
     fclose(status);
     return kib;
@@ -59,12 +60,13 @@ static void *work(void *arg)
 {
     long id = (long)arg;
     build(id, 0);
-    pthread_barrier_wait(&step);            /* 1: main measures the peak */
+    pthread_barrier_wait(&step);            /* 1: built; main measures the peak */
+    pthread_barrier_wait(&step);            /* 2: measured */
     for (int i = 0; i < RECORDS; i++)
         if (i % KEEP != 0)
             free(records[id][i]);
-    pthread_barrier_wait(&step);            /* 2: main measures, maybe trims */
-    pthread_barrier_wait(&step);            /* 3: build again */
+    pthread_barrier_wait(&step);            /* 3: freed; main trims or not, and measures */
+    pthread_barrier_wait(&step);            /* 4: build again */
     build(id, 1);
     return NULL;
 }
@@ -77,13 +79,12 @@ int main(int argc, char **argv)
     for (long i = 0; i < THREADS; i++)
         pthread_create(&threads[i], NULL, work, (void *)i);
     pthread_barrier_wait(&step);
+    long peak = rss_kib() - start;          /* all records built */
+    pthread_barrier_wait(&step);
     pthread_barrier_wait(&step);
     if (argc > 1 && strcmp(argv[1], "trim") == 0)
         malloc_trim(0);
     long after = rss_kib() - start;
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    long peak = usage.ru_maxrss - start;    /* the high-water mark, in KiB */
     long first = faults();
     pthread_barrier_wait(&step);
     for (int i = 0; i < THREADS; i++)

@@ -6,7 +6,9 @@
  * glibc build through that build's loader.
  *
  * Output: one `name value` line per measurement; a value is an integer or the rest of the
- * line. Memory figures are bytes. Nothing here calls malloc while it measures, except the
+ * line. Memory figures are bytes. "rss" figures are RssAnon (proc(5)): the resident anonymous
+ * memory, which is where malloc's memory lives. VmRSS also counts the pages of the program and
+ * its libraries, which the kernel may drop under memory pressure between two readings. Nothing here calls malloc while it measures, except the
  * calls being measured: /proc files are read with read() into static buffers, and stdout has
  * a static buffer.
  */
@@ -106,13 +108,13 @@ static void *table(size_t bytes) {
 
 static int rss_after_free(long count, long size, long keep_every) {
     char **blocks = table((size_t)count * sizeof *blocks);
-    long rss_start = status_bytes("VmRSS:");
+    long rss_start = status_bytes("RssAnon:");
     for (long i = 0; i < count; i++) {
         blocks[i] = malloc((size_t)size);
         if (blocks[i] == NULL) die("malloc");
         memset(blocks[i], 0x5a, (size_t)size);
     }
-    long rss_full = status_bytes("VmRSS:");
+    long rss_full = status_bytes("RssAnon:");
     void *brk_full = sbrk(0);
     long kept = 0;
     for (long i = 0; i < count; i++) {
@@ -122,11 +124,11 @@ static int rss_after_free(long count, long size, long keep_every) {
         }
         free(blocks[i]);
     }
-    long rss_freed = status_bytes("VmRSS:");
+    long rss_freed = status_bytes("RssAnon:");
     void *brk_freed = sbrk(0);
     struct mallinfo2 after = mallinfo2();
     int returned = malloc_trim(0);
-    long rss_trimmed = status_bytes("VmRSS:");
+    long rss_trimmed = status_bytes("RssAnon:");
     void *brk_trimmed = sbrk(0);
     struct mallinfo2 trimmed = mallinfo2();
 
@@ -293,15 +295,15 @@ static int overcommit(long touch_bytes) {
     long each = (total + swap) / 4 * 3 / (long)MiB * (long)MiB;
     enum { BLOCKS = 4 };
     char *blocks[BLOCKS];
-    long rss_before = status_bytes("VmRSS:"), size_before = status_bytes("VmSize:");
+    long rss_before = status_bytes("RssAnon:"), size_before = status_bytes("VmSize:");
     long granted = 0;
     for (int i = 0; i < BLOCKS; i++) {
         blocks[i] = malloc((size_t)each);
         granted += blocks[i] != NULL;
     }
-    long rss_after_malloc = status_bytes("VmRSS:"), size_after = status_bytes("VmSize:");
+    long rss_after_malloc = status_bytes("RssAnon:"), size_after = status_bytes("VmSize:");
     if (blocks[0] != NULL) touch(blocks[0], (size_t)touch_bytes);
-    long rss_after_touch = status_bytes("VmRSS:");
+    long rss_after_touch = status_bytes("RssAnon:");
     for (int i = 0; i < BLOCKS; i++) free(blocks[i]);
     /* One block larger than RAM + swap together. */
     long oversized = 2 * (total + swap);
@@ -400,28 +402,28 @@ static int realloc_mremap(int argc, char **argv) {
 /* ---- calloc-fresh: memory the kernel has just given is already zero ----------------------- */
 
 static int calloc_fresh(long size) {
-    long rss = status_bytes("VmRSS:");
+    long rss = status_bytes("RssAnon:");
     char *zeroed = calloc(1, (size_t)size);
     if (zeroed == NULL) die("calloc");
-    long calloc_grown = status_bytes("VmRSS:") - rss;
+    long calloc_grown = status_bytes("RssAnon:") - rss;
     int all_zero = 1;
     for (long off = 0; off < size; off += (long)PAGE) all_zero &= zeroed[off] == 0;
-    long read_grown = status_bytes("VmRSS:") - rss;
+    long read_grown = status_bytes("RssAnon:") - rss;
     free(zeroed);
 
-    rss = status_bytes("VmRSS:");
+    rss = status_bytes("RssAnon:");
     char *cleared = malloc((size_t)size);
     if (cleared == NULL) die("malloc");
     memset(cleared, 0, (size_t)size);
-    long memset_grown = status_bytes("VmRSS:") - rss;
+    long memset_grown = status_bytes("RssAnon:") - rss;
     free(cleared);
 
     /* With a perturb byte set, calloc must zero the block itself: __libc_calloc. */
     mallopt(M_PERTURB, 0x42);
-    rss = status_bytes("VmRSS:");
+    rss = status_bytes("RssAnon:");
     char *perturbed = calloc(1, (size_t)size);
     if (perturbed == NULL) die("calloc");
-    long perturb_grown = status_bytes("VmRSS:") - rss;
+    long perturb_grown = status_bytes("RssAnon:") - rss;
     free(perturbed);
 
     emit("size", size);
