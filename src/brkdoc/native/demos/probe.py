@@ -3,7 +3,8 @@
 These demos measure RSS, page faults, arenas and huge pages, which the Python interpreter's own
 allocations would blur, so the measuring is done by a small C program instead. It is compiled
 once per source version and cached (`brkdoc.native.build`), started with a clean malloc
-environment plus whatever the demo sets, and prints `name value` lines.
+environment plus whatever the demo sets, and prints `name value` lines. Inside
+`on_glibc(V)` it is linked for build V and started through V's own loader.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
+from brkdoc.errors import BrkdocError
+from brkdoc.native import glibcs
 from brkdoc.native.build import clean_malloc_environment, compile_cached
 from brkdoc.native.child import ChildError
-from brkdoc.native.demos.result import DemoResult, Evidence
-from brkdoc.native.libc import require_glibc
+from brkdoc.native.demos.result import DemoResult, Evidence, chosen_glibc, glibc_build
 
 __all__ = [
     "compile_probe",
@@ -34,10 +36,15 @@ _CFLAGS = ("-O2", "-fno-builtin", "-Wall", "-pthread", "-Wl,-z,now")
 _TIMEOUT_SECONDS = 60.0
 
 
-def compile_probe() -> Path:
-    """The compiled probe, built first if this source is new."""
+def compile_probe(glibc: str | None = None) -> Path:
+    """The probe compiled for glibc build `glibc` (None: the system's), built first if new."""
     source = resources.files(__package__).joinpath(_SOURCE_NAME).read_text(encoding="utf-8")
-    return compile_cached(source, "questions_probe", _CFLAGS)
+    if glibc is None:
+        return compile_cached(source, "questions_probe", _CFLAGS)
+    if not glibcs.has_mallinfo2(glibc):
+        raise BrkdocError(f"the questions probe needs mallinfo2 (glibc 2.33 or later), not {glibc}")
+    libraries = glibcs.link_args(glibc, threads=True)
+    return compile_cached(source, "questions_probe", _CFLAGS, libraries=libraries)
 
 
 def parse_probe_output(text: str) -> Evidence:
@@ -64,7 +71,10 @@ def run_probe(
     """Run one experiment of the probe in a fresh process and return what it measured."""
     child_env = clean_malloc_environment()
     child_env.update(env or {})
-    argv = [str(compile_probe()), experiment, *(str(arg) for arg in args)]
+    glibc = chosen_glibc()
+    argv = [str(compile_probe(glibc)), experiment, *(str(arg) for arg in args)]
+    if glibc is not None:
+        argv = glibcs.run_argv(glibc, argv)
     try:
         done = subprocess.run(
             argv,
@@ -90,11 +100,15 @@ def conduct_probe(
     measure: Callable[[], Evidence],
     judge: Callable[[Evidence], bool],
 ) -> DemoResult:
-    """Measure (with the probe) and judge. Raises NotGlibcError before starting anything."""
-    version = require_glibc()
+    """Measure (with the probe) and judge. Raises NotGlibcError before starting anything.
+
+    The probe runs on the glibc build chosen with `on_glibc` (the system's by default).
+    """
+    version, build = glibc_build(chosen_glibc())
     evidence = measure()
+    holds = judge(evidence)
     return DemoResult(
-        name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version
+        name=name, claim=claim, holds=holds, evidence=evidence, glibc=version, build=build
     )
 
 
