@@ -166,7 +166,7 @@ class Allocator(Bins):
                     break
 
             if return_cached:
-                victim = tc_bin.pop()  # type: ignore[union-attr]
+                victim = tc_bin.pop()  # type: ignore[union-attr]  # set with return_cached
                 used[victim] = nb
                 return victim
 
@@ -203,7 +203,7 @@ class Allocator(Bins):
 
             top_size = self.top_size
             if top_size >= nb + MINSIZE:
-                victim = self.top  # type: ignore[assignment]
+                victim = self.top  # type: ignore[assignment]  # top_size > 0: a top exists
                 self.top = victim + nb
                 self.top_size = top_size - nb
                 used[victim] = nb

@@ -195,6 +195,7 @@ class Heap(Reallocator):
                 "memory here and the outcome depends on its contents"
             )
         if self.profile.realloc_keeps_fitting_block:
+            # old_size is None only when mapped is not (both None was refused above).
             usable = (
                 (mapped - self._mmap_usable_less) if mapped is not None else old_size - 8  # type: ignore[operator]
             )
@@ -213,7 +214,7 @@ class Heap(Reallocator):
             return self._realloc_mmapped(chunk, mapped, size, nb)
         if self.tcache is None and self._tcache_eager:
             self._tcache_init()
-        new = self._int_realloc(chunk, old_size, nb)  # type: ignore[arg-type]
+        new = self._int_realloc(chunk, old_size, nb)  # type: ignore[arg-type]  # mapped is None
         return new + 16 if new else 0
 
     def mallopt(self, param: int, value: int) -> int:

@@ -140,7 +140,7 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: 
             if op in {"a", "c"} and len(fields) == 3:
                 block = int(fields[1])
                 size: int | None = int(fields[2])
-                if block >= 0 and size >= 0:  # type: ignore[operator]
+                if block >= 0 and size >= 0:  # type: ignore[operator]  # int(): never None here
                     mark(block, 1)
                     count += 1
                     yield new(TraceOp, (number, op, block, size))
@@ -247,16 +247,16 @@ def simulate(
     new = tuple.__new__
     for i, (_line, op, block, size) in enumerate(ops):
         if op == "a":
-            pointer = heap.malloc(size)  # type: ignore[arg-type]
+            pointer = heap.malloc(size)  # type: ignore[arg-type]  # only "f" has no size
         elif op == "f":
             heap.free(get(block))
             yield new(Observation, (i, op, block, None, None, heap.current_break - start,
                                     heap.mmapped))  # fmt: skip
             continue
         elif op == "r":
-            pointer = heap.realloc(get(block), size)  # type: ignore[arg-type]
+            pointer = heap.realloc(get(block), size)  # type: ignore[arg-type]  # as above
         else:
-            pointer = heap.calloc(1, size)  # type: ignore[arg-type]
+            pointer = heap.calloc(1, size)  # type: ignore[arg-type]  # as above
         put(block, pointer)
         if not pointer:
             where, offset = None, None
@@ -297,13 +297,13 @@ def summarize(ops: Iterable[TraceOp], heap: Heap) -> TraceSummary:
         for current in ops:
             _line, op, block, size = current
             if op == "a":
-                put(block, malloc(size))  # type: ignore[arg-type]
+                put(block, malloc(size))  # type: ignore[arg-type]  # only "f" has no size
             elif op == "f":
                 free(get(block))
             elif op == "r":
-                put(block, realloc(get(block), size))  # type: ignore[arg-type]
+                put(block, realloc(get(block), size))  # type: ignore[arg-type]  # as above
             else:
-                put(block, heap.calloc(1, size))  # type: ignore[arg-type]
+                put(block, heap.calloc(1, size))  # type: ignore[arg-type]  # as above
             count += 1
     except MallocError as error:
         error.trace_op = current
