@@ -98,7 +98,7 @@ class HeapState:
         self.n_mmaps = 0
         self._mappings: dict[int, int] = {}
         self._mapping_starts: list[int] = []
-        # Running maxima (relative break, mmapped bytes) and a progress counter for trace runs.
+        # Running maxima over a run: the break above its start, and the mmapped bytes.
         self.peak_brk = 0
         self.peak_mmapped = 0
 
