@@ -42,7 +42,6 @@ __all__ = [
     "TCACHE_MAX_BINS",
     "TCACHE_STRUCT_BYTES",
     "Tunables",
-    "align_up",
     "bin_index",
     "csize2tidx",
     "fastbin_index",
@@ -92,11 +91,6 @@ M_ARENA_MAX = -8
 
 SIZE_MAX = (1 << 64) - 1
 PTRDIFF_MAX = (1 << 63) - 1
-
-
-def align_up(value: int, alignment: int) -> int:
-    """Round `value` up to a multiple of `alignment` (a power of two)."""
-    return (value + alignment - 1) & ~(alignment - 1)
 
 
 def request2size(request: int) -> int:
