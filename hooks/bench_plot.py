@@ -12,28 +12,25 @@ docs/tradeoffs.md never contains a measured number. It holds markers that this h
     <!-- bench:count KEY -->       one whole number of the report, e.g. vma_many
     <!-- bench:plot -->            the malloc+free plot, inlined as SVG
 
-The plot is drawn with matplotlib. Its text, axes and grid use `currentColor`, so the SVG takes
-the page's text colour and stays readable in the dark scheme; the data lines use mid-tone colours
-that read on both backgrounds, and differ in dash pattern as well. The same SVG is also written
+The plot is drawn by `brkdoc.render.logchart`, with the palette every figure of the site uses:
+its text and axes take the page's text colour, its lines follow the light and dark schemes. The
+two threshold modes differ in colour and in point shape (circles, squares), touched and untouched
+pages in dash pattern. The same SVG is also written
 to the site as data/bench-plot.svg. Enable with `hooks: [hooks/bench_plot.py]` in mkdocs.yml.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import matplotlib
-from matplotlib.figure import Figure
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from brkdoc.bench.render import (
     format_ns,
-    format_size,
     markdown_costs,
     markdown_machine,
     markdown_returns,
@@ -41,16 +38,13 @@ from brkdoc.bench.render import (
     markdown_vmas,
 )
 from brkdoc.bench.report import GROUPS, BenchReport, report_from_dict
+from brkdoc.render.logchart import LogSeries, render_log_chart
 
 DATA_FILE = "data/bench.json"
 PLOT_FILE = "data/bench-plot.svg"
 MARKER = re.compile(r"<!--\s*bench:([a-z-]+)(?:\s+([A-Za-z0-9_.-]+))?\s*-->")
 PLOT_MARKER = "<!-- bench:plot -->"
 
-# Stand-in colours swapped for CSS after matplotlib has written the SVG.
-_TEXT_SENTINEL = "#010203"
-_DYNAMIC_COLOUR = "#3d7ee0"
-_FIXED_COLOUR = "#e0742b"
 
 _state: dict[str, Any] = {}
 
@@ -70,93 +64,31 @@ def load_bench(path: Path) -> tuple[BenchReport, dict[str, Any]]:
 
 def render_plot_svg(report: BenchReport) -> str:
     """The malloc+free cost against request size, both threshold modes, as inline-ready SVG."""
-    style: dict[Any, Any] = {
-        "svg.fonttype": "none",
-        "svg.hashsalt": "brkdoc-bench",
-        "font.size": 11,
-        "text.color": _TEXT_SENTINEL,
-        "axes.labelcolor": _TEXT_SENTINEL,
-        "axes.edgecolor": _TEXT_SENTINEL,
-        "xtick.color": _TEXT_SENTINEL,
-        "ytick.color": _TEXT_SENTINEL,
-        "grid.color": _TEXT_SENTINEL,
-        "grid.alpha": 0.15,
-        "figure.facecolor": "none",
-        "axes.facecolor": "none",
-        "savefig.facecolor": "none",
-        "legend.frameon": False,
-    }
-    sizes = [p.size for p in report.sweep]
-    # A bare Figure, not pyplot: no GUI backend, no global figure registry.
-    with matplotlib.rc_context(style):
-        fig = Figure(figsize=(8, 4.6))
-        ax = fig.subplots()
-        series = (
-            (
-                [p.dynamic_touched_ns for p in report.sweep],
-                _DYNAMIC_COLOUR,
-                "-",
-                "o",
-                "dynamic threshold (default), pages touched",
-            ),
-            (
-                [p.fixed_touched_ns for p in report.sweep],
-                _FIXED_COLOUR,
-                "-",
-                "s",
-                "threshold fixed at 128 KiB, pages touched",
-            ),
-            (
-                [p.dynamic_ns for p in report.sweep],
-                _DYNAMIC_COLOUR,
-                "--",
-                "o",
-                "dynamic threshold, untouched",
-            ),
-            (
-                [p.fixed_ns for p in report.sweep],
-                _FIXED_COLOUR,
-                "--",
-                "s",
-                "fixed threshold, untouched",
-            ),
-        )
-        for values, colour, dash, marker, label in series:
-            ax.plot(sizes, values, dash, color=colour, marker=marker, markersize=4, label=label)
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
+    sizes = [point.size for point in report.sweep]
+    # (legend, value of a sweep point, colour: one per threshold mode, dashed: untouched pages)
+    lines: tuple[tuple[str, str, Literal["a", "b"], bool], ...] = (
+        ("dynamic threshold (default), pages touched", "dynamic_touched_ns", "a", False),
+        ("threshold fixed at 128 KiB, pages touched", "fixed_touched_ns", "b", False),
+        ("dynamic threshold, untouched", "dynamic_ns", "a", True),
+        ("fixed threshold, untouched", "fixed_ns", "b", True),
+    )
+    series = [
+        LogSeries(name, tuple(getattr(point, key) for point in report.sweep), colour, dashed)
+        for name, key, colour, dashed in lines
+    ]
+    svg = render_log_chart(
+        sizes,
+        series,
+        "malloc plus free cost against request size",
+        x_label="request size",
+        y_label="malloc + free, ns per pair (log)",
         # Label powers of four only: the sizes near the threshold are too close for labels.
-        ticks = [s for s in sizes if s & (s - 1) == 0 and (s.bit_length() - 1) % 2 == 0]
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([format_size(s) for s in ticks])
-        ax.minorticks_off()
-        ax.set_xlabel("request size")
-        ax.set_ylabel("malloc + free, ns per pair (log)")
-        ax.axvline(131072, color=_TEXT_SENTINEL, linestyle=":", linewidth=1)
-        ax.annotate(
-            "initial mmap threshold, 128 KiB",
-            xy=(131072, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(4, -14),
-            textcoords="offset points",
-            fontsize=9,
-        )
-        ax.grid(True, which="major")
-        ax.legend(loc="upper left", fontsize=9)
-        fig.tight_layout()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    svg = svg.replace(_TEXT_SENTINEL, "currentColor")
-    # Keep only the <svg> element (no XML prolog or DOCTYPE), so it can sit inside HTML.
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg, count=1)
-    return svg.replace(
-        "<svg",
-        '<svg role="img" aria-label="malloc plus free cost against request size" '
-        'style="max-width: 100%; height: auto"',
-        1,
-    ).strip()
+        x_ticks=[s for s in sizes if s & (s - 1) == 0 and (s.bit_length() - 1) % 2 == 0],
+        x_mark=(131072, "initial mmap threshold, 128 KiB"),
+        y_format=format_ns,
+    )
+    # No fixed width or height on the root, so the figure scales with the page's column.
+    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg, count=1).strip()
 
 
 def render_marker(report: BenchReport, data: dict[str, Any], name: str, arg: str | None) -> str:

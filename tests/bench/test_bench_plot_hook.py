@@ -37,8 +37,9 @@ def test_svg_uses_current_color_and_keeps_text_as_text(
     svg: str = hook.render_plot_svg(loaded[0])
     assert svg.startswith("<svg")
     assert "currentColor" in svg
-    assert hook._TEXT_SENTINEL not in svg
-    assert "<text" in svg  # svg.fonttype none: labels are text, not outlines
+    # Every colour comes from the shared style block, none is written on an element.
+    assert not re.search(r'(fill|stroke|color)="#', svg)
+    assert "<text" in svg  # labels are text, not outlines
     assert "request size" in svg
     head = svg.split(">", 1)[0]
     assert ' width="' not in head  # scales with the page instead
