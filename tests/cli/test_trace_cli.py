@@ -58,7 +58,7 @@ def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_replay_and_simulate_print_the_same_lines(small_trace: Path) -> None:
-    real = _brkdoc("replay", str(small_trace), "--jsonl")
+    real = _brkdoc("replay", str(small_trace))
     model = _brkdoc("simulate", str(small_trace), "--jsonl")
     assert real.returncode == 0, real.stderr
     assert real.stdout == model.stdout
@@ -98,7 +98,7 @@ def test_malformed_trace_exits_2_with_file_and_line(
 ) -> None:
     trace = tmp_path / "bad.rep"
     trace.write_text(text)
-    args = [command, str(trace)] + (["--jsonl"] if command != "compare" else [])
+    args = [command, str(trace)] + (["--jsonl"] if command == "simulate" else [])
     result = _brkdoc(*args)
     assert result.returncode == 2
     assert result.stdout == ""
@@ -110,7 +110,7 @@ def test_double_free_is_one_line_in_both(tmp_path: Path) -> None:
     trace = tmp_path / "double.rep"
     trace.write_text("1\n3\na 0 50\nf 0\nf 0\n")
     model = _brkdoc("simulate", str(trace), "--jsonl")
-    real = _brkdoc("replay", str(trace), "--jsonl")
+    real = _brkdoc("replay", str(trace))
     for result in (model, real):
         assert result.returncode == 1
         assert len(result.stdout.splitlines()) == 2

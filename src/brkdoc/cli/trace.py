@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.native.oracle import replay_trace
+from brkdoc.native.oracle import CRASH_PREFIX, replay_trace
 from brkdoc.native.record import record_trace
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
@@ -32,11 +33,22 @@ from brkdoc.sim import (
 __all__ = ["register"]
 
 
+_TRACE_HELP = "trace file (CS:APP malloc-lab format), or - for standard input"
+_FORMAT = (
+    "A trace is ASCII text: a header of 2 or 4 numbers, one a line, then one operation a line: "
+    "'a ID SIZE' (malloc), 'r ID SIZE' (realloc), 'f ID' (free); numbers are decimal, below 2**64."
+)
+
+
 def register(subparsers: Any) -> None:
     simulate_parser = subparsers.add_parser(
-        "simulate", help="run a malloc-lab trace through the glibc model"
+        "simulate",
+        help="run a malloc-lab trace through the glibc model",
+        description="Run a trace through brkdoc's model of glibc malloc (no C library involved) "
+        "and print a summary: peak and final break, peak mmapped bytes, system calls. "
+        f"{_FORMAT} A malformed line is reported before anything runs.",
     )
-    simulate_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
+    simulate_parser.add_argument("trace", help=_TRACE_HELP)
     simulate_parser.add_argument(
         "--jsonl", action="store_true", help="one JSON object per operation instead of a summary"
     )
@@ -49,23 +61,32 @@ def register(subparsers: Any) -> None:
     simulate_parser.set_defaults(handler=_simulate)
 
     replay_parser = subparsers.add_parser(
-        "replay", help="run a trace through the real glibc (compiles a small C program once)"
+        "replay",
+        help="run a trace through the real glibc (compiles a small C program once)",
+        description="Run a trace through this machine's glibc in a fresh child process and print "
+        "one JSON object per operation (the same keys as simulate --jsonl). The child is a "
+        "small C program shipped with brkdoc, compiled with $CC (default gcc) on first use. "
+        f"{_FORMAT}",
     )
-    replay_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
-    replay_parser.add_argument(
-        "--jsonl", action="store_true", help="one JSON object per operation (the default output)"
-    )
+    replay_parser.add_argument("trace", help=_TRACE_HELP)
     replay_parser.set_defaults(handler=_replay)
 
     compare_parser = subparsers.add_parser(
-        "compare", help="check the model against the real glibc, operation by operation"
+        "compare",
+        help="check the model against the real glibc, operation by operation",
+        description="Replay a trace through the real glibc and through the model, and report "
+        "the first operation where they differ (exit status 1), or that all agree (0). "
+        f"{_FORMAT}",
     )
-    compare_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
+    compare_parser.add_argument("trace", help=_TRACE_HELP)
     _add_profile_option(compare_parser)
     compare_parser.set_defaults(handler=_compare)
 
     record_parser = subparsers.add_parser(
-        "record", help="record a program's malloc calls as a trace (glibc mtrace)"
+        "record",
+        help="record a program's malloc calls as a trace (glibc mtrace)",
+        description="Run a program with glibc's malloc tracing on and write its malloc, "
+        "realloc and free calls as a trace that simulate, replay and compare read.",
     )
     record_parser.add_argument(
         "-o", "--output", default="recorded.rep", help="trace file to write (default: %(default)s)"
@@ -87,17 +108,27 @@ def _profile(args: argparse.Namespace) -> Profile:
     return profile_for_version(chosen or "2.36")
 
 
+_STDIN = "-"
+
+
+def _display(path: str) -> str:
+    return "<stdin>" if path == _STDIN else path
+
+
 def _read_ops(path: str) -> list[TraceOp]:
     """Parse the whole trace first, so a malformed line fails before any output."""
     with _open_trace(path) as handle:
-        return list(parse_trace(handle, path))
+        return list(parse_trace(handle, _display(path)))
 
 
 def _open_trace(path: str) -> TextIO:
     # latin-1 decodes any byte (and fast), so stray bytes reach the parser, which reports them
-    # with their line number; valid traces are plain ASCII.
+    # with their line number; valid traces are plain ASCII. Only LF ends a line (a CR before it
+    # is allowed): universal newlines would split lines at a lone CR and shift line numbers.
+    if path == _STDIN:
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="latin-1", newline="\n")
     try:
-        return Path(path).open(encoding="latin-1")
+        return Path(path).open(encoding="latin-1", newline="\n")
     except OSError as error:
         raise BrkdocError(f"cannot read {path}: {error.strerror}") from None
 
@@ -119,7 +150,7 @@ def _simulate(args: argparse.Namespace) -> int:
                 count += 1
         except MallocError as error:
             out.flush()
-            raise _abort(args.trace, ops[count], error) from None
+            raise _abort(_display(args.trace), ops[count], error) from None
         if args.strace:
             sys.stderr.write(format_strace(heap.syscalls))
         return 0
@@ -130,9 +161,9 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _open_trace(args.trace) as handle:
-            summary = summarize(parse_trace(handle, args.trace), heap)
+            summary = summarize(parse_trace(handle, _display(args.trace)), heap)
     except MallocError as error:
-        raise _abort(args.trace, error.trace_op, error) from None
+        raise _abort(_display(args.trace), error.trace_op, error) from None
     finally:
         if collecting:
             gc.enable()
@@ -141,7 +172,7 @@ def _simulate(args: argparse.Namespace) -> int:
     rate = f"{summary.ops / elapsed:,.0f}" if elapsed > 0 else "n/a"
     if args.strace:
         sys.stdout.write(format_strace(heap.syscalls))
-    print(f"trace: {args.trace} (glibc {profile.name} model)")
+    print(f"trace: {_display(args.trace)} (glibc {profile.name} model)")
     print(f"ops: {summary.ops}")
     print(f"peak break: +{summary.peak_brk} bytes")
     print(f"final break: +{summary.final_brk} bytes")
@@ -161,9 +192,12 @@ def _replay(args: argparse.Namespace) -> int:
     if message is not None:
         sys.stdout.flush()
         op = ops[len(observations)]
-        raise BrkdocError(
-            f"{args.trace}:{op.line}: glibc aborted: {message} (op '{op.op} {op.id}')"
+        what = (
+            f"'s replay was {message}"
+            if message.startswith(CRASH_PREFIX)
+            else f" aborted: {message}"
         )
+        raise BrkdocError(f"{_display(args.trace)}:{op.line}: glibc{what} (op '{op.op} {op.id}')")
     return 0
 
 
@@ -172,6 +206,7 @@ def _compare(args: argparse.Namespace) -> int:
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
     profile = _profile(args)
+    name = _display(args.trace)
     ops = _read_ops(args.trace)
     real, real_abort = replay_trace(ops)
     heap = Heap(profile, record_syscalls=False)
@@ -181,22 +216,22 @@ def _compare(args: argparse.Namespace) -> int:
         for index, expected in enumerate(real):
             got = next(model)
             if got != expected:
-                return _report_difference(args.trace, ops[index], got, expected, heap)
+                return _report_difference(name, ops[index], got, expected, heap)
         index = len(real)
         if index < len(ops):
             next(model)
     except MallocError as error:
         if real_abort is not None and index == len(real) and str(error) == real_abort:
-            print(f"{args.trace}: {len(real)} ops agree; both abort at op {index}: {real_abort}")
+            print(f"{name}: {len(real)} ops agree; both abort at op {index}: {real_abort}")
             return 0
-        print(f"{args.trace}: op {index} (line {ops[index].line}): the model aborts: {error}")
+        print(f"{name}: op {index} (line {ops[index].line}): the model aborts: {error}")
         print(f"  glibc: {real_abort or 'does not abort there'}")
         return 1
     if real_abort is not None:
-        print(f"{args.trace}: op {index} (line {ops[index].line}): glibc aborts: {real_abort}")
+        print(f"{name}: op {index} (line {ops[index].line}): glibc aborts: {real_abort}")
         print("  the model does not abort there")
         return 1
-    print(f"{args.trace}: all {len(real)} ops agree (glibc {version} vs model {profile.name})")
+    print(f"{name}: all {len(real)} ops agree (glibc {version} vs model {profile.name})")
     return 0
 
 
