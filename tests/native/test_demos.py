@@ -47,7 +47,14 @@ def test_demo_holds_and_reports_itself(name: str) -> None:
     assert result.claim == claim_of(name)
     assert result.claim.endswith(".")
     assert result.glibc == glibc_version()
-    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc"}
+    assert set(result.as_dict()) == {
+        "name",
+        "claim",
+        "holds",
+        "evidence",
+        "glibc",
+        "removed_environment",
+    }
 
 
 def test_threshold() -> None:

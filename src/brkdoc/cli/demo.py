@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from brkdoc.native.demos import DEMO_NAMES, DemoResult, claim_of, run_demo
@@ -22,7 +23,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("name", nargs="?", choices=DEMO_NAMES, metavar="NAME", help="demo to run")
     parser.add_argument("--list", action="store_true", help="list the demos and their claims")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (with --list: a JSON array)"
+    )
     parser.add_argument(
         "--via",
         choices=_VIAS,
@@ -42,6 +45,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.list:
         if args.name:
             parser.error("give either --list or a demo NAME, not both")
+        if args.json:
+            listing = [{"name": name, "claim": claim_of(name)} for name in DEMO_NAMES]
+            print(json.dumps(listing, indent=2))
+            return 0
         width = max(len(name) for name in DEMO_NAMES)
         for name in DEMO_NAMES:
             print(f"{name:<{width}}  {claim_of(name)}")
@@ -56,6 +63,12 @@ def _run(args: argparse.Namespace) -> int:
                 parser.error(f"--{option} applies only to {_FIXED_THRESHOLD}")
             options[option] = value
     result = run_demo(args.name, **options)
+    if result.removed_environment:
+        names = ", ".join(result.removed_environment)
+        print(
+            f"brkdoc: the demo ran in a clean malloc environment, without {names} from yours",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:

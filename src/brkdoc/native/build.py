@@ -17,7 +17,13 @@ from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 
-__all__ = ["CompileError", "cache_dir", "clean_malloc_environment", "compile_cached"]
+__all__ = [
+    "CompileError",
+    "cache_dir",
+    "clean_malloc_environment",
+    "compile_cached",
+    "malloc_settings",
+]
 
 # Settings that change malloc's behaviour in a child; a measurement or replay must not inherit
 # them from the reader's shell.
@@ -82,11 +88,17 @@ def compile_cached(
     return binary
 
 
+def _is_malloc_setting(key: str) -> bool:
+    return key.startswith("MALLOC_") or key in _MALLOC_VARIABLES
+
+
 def clean_malloc_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """A copy of the environment without MALLOC_* variables, GLIBC_TUNABLES or LD_PRELOAD."""
     source = os.environ if environ is None else environ
-    return {
-        key: value
-        for key, value in source.items()
-        if not key.startswith("MALLOC_") and key not in _MALLOC_VARIABLES
-    }
+    return {key: value for key, value in source.items() if not _is_malloc_setting(key)}
+
+
+def malloc_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The names `clean_malloc_environment` removes from the environment, sorted."""
+    source = os.environ if environ is None else environ
+    return sorted(key for key in source if _is_malloc_setting(key))

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
+from brkdoc.native.build import clean_malloc_environment
 
 __all__ = ["DEFAULT_TIMEOUT", "ChildError", "run_in_child"]
 
@@ -50,15 +51,18 @@ def run_in_child(
     kwargs: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    clean_malloc: bool = False,
 ) -> Any:
     """Call `target` ("package.module:function") in a fresh interpreter and return its result.
 
     The result must be JSON-serialisable. `env` entries are added to the inherited environment
     (replacing variables of the same name); that is how malloc's environment variables and
-    GLIBC_TUNABLES reach a demo, since glibc reads them when the child starts.
+    GLIBC_TUNABLES reach a demo, since glibc reads them when the child starts. With
+    `clean_malloc`, the inherited environment loses its MALLOC_*, GLIBC_TUNABLES and LD_PRELOAD
+    first, so the child starts with glibc's defaults plus exactly what `env` sets.
     """
     request = json.dumps({"target": target, "args": list(args), "kwargs": dict(kwargs or {})})
-    child_env = dict(os.environ)
+    child_env = clean_malloc_environment() if clean_malloc else dict(os.environ)
     child_env.update(env or {})
     command = [sys.executable, "-c", _CHILD_PROGRAM]
     try:

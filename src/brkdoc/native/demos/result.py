@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from brkdoc.native.build import malloc_settings
 from brkdoc.native.child import DEFAULT_TIMEOUT, run_in_child
 from brkdoc.native.libc import require_glibc
 from brkdoc.native.procfs import classify
@@ -55,6 +56,9 @@ class DemoResult:
     holds: bool
     evidence: Evidence = field(default_factory=dict)
     glibc: str = ""
+    # Malloc settings of the caller's environment that the child ran without (MALLOC_ARENA_MAX,
+    # GLIBC_TUNABLES, ...): a demo shows glibc's defaults, whatever the reader's shell sets.
+    removed_environment: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,7 @@ class DemoResult:
             "holds": self.holds,
             "evidence": dict(self.evidence),
             "glibc": self.glibc,
+            "removed_environment": list(self.removed_environment),
         }
 
 
@@ -76,11 +81,22 @@ def conduct(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> DemoResult:
-    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child."""
+    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child.
+
+    The child runs in a clean malloc environment (see `run_in_child`'s `clean_malloc`) plus
+    `env`; the result names what was removed from the caller's."""
     version = require_glibc()
-    evidence: Evidence = run_in_child(target, kwargs=kwargs, env=env, timeout=timeout)
+    removed = tuple(malloc_settings())
+    evidence: Evidence = run_in_child(
+        target, kwargs=kwargs, env=env, timeout=timeout, clean_malloc=True
+    )
     return DemoResult(
-        name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version
+        name=name,
+        claim=claim,
+        holds=judge(evidence),
+        evidence=evidence,
+        glibc=version,
+        removed_environment=removed,
     )
 
 
