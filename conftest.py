@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sybil import Sybil
 
-from brkdoc.doccheck.sybil_parsers import DocsParser, ReasonedSkipParser
+from brkdoc.doccheck.sybil_parsers import DocsParser, ReasonedSkipParser, remove_page_workdir
 
 ROOT = Path(__file__).parent
 
@@ -15,6 +15,7 @@ DOCS_SYBIL = Sybil(
     patterns=["*.md"],
     path=str(ROOT / "docs"),
     name="docs",
+    teardown=remove_page_workdir,
 )
 
 pytest_collect_file = DOCS_SYBIL.pytest()
