@@ -182,11 +182,24 @@ class Heap(Reallocator):
             return 0
         nb = request2size(size)
         if mapped is not None:
-            return self._realloc_mmapped(chunk, mapped, size, nb)
+            return self._realloc_mapped_block(chunk, mapped, size, nb)
         if self.tcache is None:
             self._tcache_init()
         new = self._int_realloc(chunk, old_size, nb)  # type: ignore[arg-type]
         return new + 16 if new else 0
+
+    def _realloc_mapped_block(self, chunk: int, mapped: int, size: int, nb: int) -> int:
+        moved = self._realloc_mmapped(chunk, mapped, size, nb)
+        if moved is not None:
+            return moved
+        # mremap failed: keep the block if it is big enough, else malloc, copy and unmap
+        # (__libc_realloc, glibc-2.36 malloc/malloc.c).
+        if mapped - 8 >= nb:
+            return chunk + 16
+        new = self.malloc(size)
+        if new:
+            self._munmap_chunk(chunk)
+        return new
 
     def mallopt(self, param: int, value: int) -> int:
         """`mallopt(param, value)`: returns 1 on success, 0 if glibc rejects the value.
