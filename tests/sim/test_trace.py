@@ -6,6 +6,7 @@ import pytest
 
 from brkdoc.errors import InputError
 from brkdoc.sim import Observation, TraceOp, format_observation, parse_observation, parse_trace
+from brkdoc.sim.trace import IdTable
 
 
 def test_four_line_header_and_crlf() -> None:
@@ -31,6 +32,19 @@ def test_two_line_header() -> None:
         (["1", "2", "a 0 5"], 2, "header says 2 operations, the trace has 1"),
         (["5", "a 0 5"], 2, "expected a header of 2 or 4 numbers"),
         ([], 1, "no header"),
+        # int() and str.split() accept all of these; the format is ASCII digits and spaces.
+        (["1", "1", "a 0 +10"], 3, "size must be a whole number in ASCII digits 0-9, not '+10'"),
+        (["1", "1", "a 0 1_000"], 3, "size must be a whole number in ASCII digits 0-9"),
+        (["1", "1", "a 0\xa010"], 3, "byte 0xA0 in column 4 is not ASCII: a trace is ASCII text"),
+        (["1", "1", "a 0\x8510"], 3, "byte 0x85 in column 4 is not ASCII"),
+        (["1", "1", "a 0 \u0661"], 3, "character U+0661 in column 5 is not ASCII"),
+        (["1", "\xb2", "a 0 1"], 2, "byte 0xB2 in column 1 is not ASCII"),
+        (["1", "+1", "a 0 1"], 2, "a header number must be a whole number in ASCII digits"),
+        (["1", "1", "a 0\x0b10"], 3, "control character 0x0B in column 4"),
+        (["1", "1", "a 0 10\rf 0"], 3, "control character 0x0D in column 7"),
+        (["1", "1", "a 0 18446744073709551616"], 3, "size '18446744073709551616' is too large"),
+        (["1", "1", "a 18446744073709551616 1"], 3, "id '18446744073709551616' is too large"),
+        (["1", "1", "f -1"], 3, "id must not be negative, got '-1'"),
     ],
 )
 def test_malformed_traces(lines: list[str], line: int, message: str) -> None:
@@ -54,3 +68,41 @@ def test_observation_round_trip() -> None:
         "mmapped",
     ]
     assert parse_observation(line) == obs
+
+
+def test_the_largest_numbers_are_accepted() -> None:
+    ops = list(parse_trace(["1", "1", "a 18446744073709551615 18446744073709551615"], "t.rep"))
+    assert ops == [TraceOp(3, "a", 2**64 - 1, 2**64 - 1)]
+
+
+def test_tabs_and_crlf_separate_fields() -> None:
+    ops = list(parse_trace(["1\r\n", "1\r\n", "a\t0 \t 7 \r\n"], "t.rep"))
+    assert ops == [TraceOp(3, "a", 0, 7)]
+
+
+def test_a_huge_number_is_refused_in_one_short_line() -> None:
+    with pytest.raises(InputError) as caught:
+        list(parse_trace(["1", "1", "a 0 " + "9" * 100_000], "t.rep"))
+    message = str(caught.value)
+    assert message == (
+        "t.rep:3: size '999999999999999999999999'... (100,000 characters) is too large: "
+        "the largest is 2**64-1"
+    )
+
+
+def test_memory_follows_distinct_ids_not_the_largest() -> None:
+    table = IdTable()
+    table.put(16_777_215, 1)
+    table.put(1 << 63, 2)
+    assert table.get(16_777_215) == 1
+    assert table.get(1 << 63) == 2
+    assert table.array_slots() <= 1024
+
+
+def test_dense_ids_move_from_the_dict_into_the_array() -> None:
+    table = IdTable()
+    table.put(5000, 7)  # far past the array: kept in the dict
+    for key in range(5000):
+        table.put(key, key)
+    assert table.array_slots() > 5000
+    assert [table.get(key) for key in (0, 4999, 5000, 5001)] == [0, 4999, 7, -1]

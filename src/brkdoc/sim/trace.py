@@ -300,6 +300,10 @@ class IdTable:
             dense[k] = sparse.pop(k)
         return True
 
+    def array_slots(self) -> int:
+        """How many ids the array part holds room for (8 bytes each)."""
+        return len(self._dense)
+
     def get(self, key: int) -> int:
         dense = self._dense
         if key < len(dense):
