@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -39,3 +40,31 @@ def test_info_json_is_one_object(capsys: pytest.CaptureFixture[str]) -> None:
 def test_output_has_no_color_when_piped() -> None:
     result = _brkdoc("info")
     assert "\x1b[" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", ["info", "demo", "simulate", "replay", "compare", "record", "bench"]
+)
+def test_every_command_describes_itself_in_its_help(command: str) -> None:
+    result = _brkdoc(command, "--help")
+    assert result.returncode == 0
+    # argparse prints the description as the paragraph between the usage and the arguments.
+    paragraphs = result.stdout.split("\n\n")
+    assert len(paragraphs) >= 3
+    assert not paragraphs[1].startswith(("positional arguments", "options"))
+    assert len(paragraphs[1].split()) >= 8
+
+
+def test_an_ascii_terminal_gets_ascii_stand_ins_not_a_traceback() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [sys.executable, "-m", "brkdoc", "bench", "--quick"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert " us " in result.stdout or " us\n" in result.stdout
+    assert result.stdout.isascii()

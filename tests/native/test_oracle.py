@@ -502,3 +502,24 @@ def _generated_size(rng: random.Random) -> int:
     if rng.random() < 0.01:
         return rng.randint(4096, 1 << 20)
     return int(2 ** rng.uniform(0, 12))
+
+
+@pytest.mark.parametrize("size", [2**47, 2**48, 2**56, 2**63 - 1, 2**63, 2**64 - 1])
+def test_sizes_no_machine_can_map_give_null_on_both_sides(size: int) -> None:
+    # malloc, realloc of a heap block and realloc of an mmapped block, then the heap carries on.
+    lines = ["3", "7", "a 0 100", f"a 1 {size}", "a 2 300000", f"r 0 {size}", f"r 2 {size}"]
+    lines += ["a 3 100", "f 0"]
+    ops = list(parse_trace(lines, "huge.rep"))
+    real, abort = replay_trace(ops)
+    assert abort is None
+    assert [obs.where for obs in real[1:5]] == [None, "mmap", None, None]
+    _compare_trace(ops)
+
+
+def test_a_crashing_replay_names_the_signal_and_keeps_the_completed_ops() -> None:
+    # Freeing an mmapped block twice: the second free reads the header of unmapped memory.
+    ops = list(parse_trace(["1", "3", "a 0 300000", "f 0", "f 0"], "twice.rep"))
+    real, message = replay_trace(ops)
+    assert message == "killed by SIGSEGV (Segmentation fault)"
+    assert [obs.op for obs in real] == ["a", "f"]
+    assert real[0].where == "mmap"
