@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from brkdoc.cli import main
+from brkdoc.native.glibcs import locked_builds
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -47,9 +48,9 @@ def test_simulate_jsonl_has_exactly_the_contract_keys(
 
 
 def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", str(small_trace), "--glibc", "2.39"]) == 0
+    assert main(["simulate", str(small_trace), "--glibc", "2.43"]) == 0
     out = capsys.readouterr().out
-    assert "(glibc 2.39 model)" in out
+    assert "(glibc 2.43 model)" in out
     assert "ops: 4\n" in out
     assert "peak break: +135168 bytes\n" in out
     assert "peak mmapped: 200704 bytes\n" in out
@@ -74,18 +75,19 @@ def test_compare_agrees_on_a_shared_trace() -> None:
 
 
 def test_compare_reports_the_first_difference(tmp_path: Path) -> None:
-    # realloc to exactly the usable size of an mmapped block: 2.36 calls mremap, 2.39 does not.
-    trace = tmp_path / "mremap.rep"
-    trace.write_text("1\n2\na 0 200000\nr 0 200688\n")
-    result = _brkdoc("compare", str(trace), "--glibc", "2.39")
+    # The real 2.43 against the 2.36 model: 2.43 sets the tcache up only at the first free, so
+    # its first block sits at 0x10, not after the 0x290-byte tcache struct.
+    trace = tmp_path / "first.rep"
+    trace.write_text("1\n2\na 0 24\na 1 200000\n")
+    result = _brkdoc("compare", str(trace), "--glibc", "2.43", "--model", "2.36")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{trace}:4: first difference at op 1 ('r 0 200688')"
+    assert lines[0] == f"{trace}:3: first difference at op 0 ('a 0 24')"
     assert lines[1].startswith("  model: {")
-    assert '"mmapped": 200704' in lines[1]
-    assert '"mmapped": 204800' in lines[2]
+    assert '"offset": 672' in lines[1]
+    assert '"offset": 16' in lines[2]
     assert "the model's heap after that op:" in result.stdout
-    assert "mmapped chunk at" in result.stdout
+    assert "(tcache structure)" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -207,3 +209,39 @@ def test_a_crash_of_the_real_replay_names_the_signal_and_keeps_the_ops(tmp_path:
     assert result.stderr == (
         f"brkdoc: {trace}:5: glibc's replay was killed by SIGSEGV (Segmentation fault) (op 'f 0')\n"
     )
+
+
+# The first malloc(24) of a fresh process, measured on each real build (0x10 once the tcache
+# struct waits for the first free, from 2.43).
+FIRST_POINTER = {"2.31": 0x2A0, "2.36": 0x2A0, "2.41": 0x2A0, "2.43": 0x10, "2.44": 0x10}
+
+
+@pytest.mark.parametrize("version", sorted(FIRST_POINTER))
+def test_replay_runs_on_the_named_build(
+    version: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("0\n1\n1\n1\na 0 24\n", encoding="utf-8")
+    assert main(["replay", str(trace), "--glibc", version]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert first["offset"] == FIRST_POINTER[version]
+
+
+def test_replay_and_compare_refuse_an_unchecked_glibc(small_trace: Path) -> None:
+    for command in ("replay", "compare"):
+        done = _brkdoc(command, str(small_trace), "--glibc", "2.39")
+        assert done.returncode == 2
+        assert "invalid choice: '2.39' (choose from '2.31', '2.36', '2.41', '2.43', '2.44')" in (
+            done.stderr
+        )
+
+
+def test_an_unfetched_build_is_one_line_naming_make_glibcs(
+    small_trace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
+    done = _brkdoc("compare", str(small_trace), "--glibc", "2.44")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    build = locked_builds()["2.44"].build
+    assert done.stderr == f"brkdoc: glibc 2.44 ({build}) is not fetched: run `make glibcs`\n"

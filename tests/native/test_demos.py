@@ -53,8 +53,10 @@ def test_demo_holds_and_reports_itself(name: str) -> None:
         "holds",
         "evidence",
         "glibc",
+        "build",
         "removed_environment",
     }
+    assert result.build.startswith(result.glibc)
 
 
 def test_threshold() -> None:

@@ -7,7 +7,9 @@ import json
 import sys
 from typing import Any
 
+from brkdoc.native.child import InterpreterUnavailable
 from brkdoc.native.demos import DEMO_NAMES, DemoResult, claim_of, run_demo
+from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
 
 _FIXED_THRESHOLD = "fixed-threshold"
 _VIAS = ("mallopt", "env", "tunable")
@@ -25,6 +27,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--list", action="store_true", help="list the demos and their claims")
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object (with --list: a JSON array)"
+    )
+    parser.add_argument(
+        "--glibc",
+        choices=CHECKED_VERSIONS,
+        metavar="VERSION",
+        help="run the demo's child on that real glibc build (default: the system's own); "
+        f"one of {', '.join(CHECKED_VERSIONS)}",
     )
     parser.add_argument(
         "--via",
@@ -45,14 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.list:
         if args.name:
             parser.error("give either --list or a demo NAME, not both")
-        if args.json:
-            listing = [{"name": name, "claim": claim_of(name)} for name in DEMO_NAMES]
-            print(json.dumps(listing, indent=2))
-            return 0
-        width = max(len(name) for name in DEMO_NAMES)
-        for name in DEMO_NAMES:
-            print(f"{name:<{width}}  {claim_of(name)}")
-        return 0
+        return _list(as_json=args.json)
     if not args.name:
         parser.error("a demo NAME or --list is required")
     options: dict[str, str] = {}
@@ -62,7 +64,23 @@ def _run(args: argparse.Namespace) -> int:
             if args.name != _FIXED_THRESHOLD:
                 parser.error(f"--{option} applies only to {_FIXED_THRESHOLD}")
             options[option] = value
-    result = run_demo(args.name, **options)
+    try:
+        result = run_demo(args.name, glibc=args.glibc, **options)
+    except InterpreterUnavailable as error:
+        if not args.json:
+            raise
+        # A machine reading --json gets an object that says the demo did not run, and why.
+        unavailable = {
+            "name": args.name,
+            "claim": claim_of(args.name),
+            "ran": False,
+            "reason": str(error),
+            "glibc": args.glibc,
+            "build": build_for(args.glibc).build,
+        }
+        print(json.dumps(unavailable, indent=2))
+        print(f"brkdoc: {error}", file=sys.stderr)
+        return error.exit_status
     if result.removed_environment:
         names = ", ".join(result.removed_environment)
         print(
@@ -72,8 +90,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
-        print(_report(result))
+        print(_report(result, show_build=args.glibc is not None))
     return 0 if result.holds else 1
+
+
+def _list(*, as_json: bool) -> int:
+    if as_json:
+        listing = [{"name": name, "claim": claim_of(name)} for name in DEMO_NAMES]
+        print(json.dumps(listing, indent=2))
+        return 0
+    width = max(len(name) for name in DEMO_NAMES)
+    for name in DEMO_NAMES:
+        print(f"{name:<{width}}  {claim_of(name)}")
+    return 0
 
 
 def _is_address(key: str) -> bool:
@@ -90,10 +119,11 @@ def _format(key: str, value: Any) -> str:
     return str(value)
 
 
-def _report(result: DemoResult) -> str:
+def _report(result: DemoResult, *, show_build: bool) -> str:
     verdict = "holds" if result.holds else "DOES NOT HOLD"
+    built = f"{result.glibc}, build {result.build}" if show_build else result.glibc
     lines = [
-        f"{result.name}: {verdict} (glibc {result.glibc})",
+        f"{result.name}: {verdict} (glibc {built})",
         f"claim: {result.claim}",
         "evidence:",
     ]

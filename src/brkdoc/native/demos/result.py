@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import mmap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,7 +30,9 @@ __all__ = [
     "Evidence",
     "Where",
     "conduct",
+    "glibc_build",
     "mmapped_chunk_size",
+    "on_glibc",
     "page_down",
     "page_up",
     "request2size",
@@ -56,6 +60,7 @@ class DemoResult:
     holds: bool
     evidence: Evidence = field(default_factory=dict)
     glibc: str = ""
+    build: str = ""
     # Malloc settings of the caller's environment that the child ran without (MALLOC_ARENA_MAX,
     # GLIBC_TUNABLES, ...): a demo shows glibc's defaults, whatever the reader's shell sets.
     removed_environment: tuple[str, ...] = ()
@@ -67,8 +72,34 @@ class DemoResult:
             "holds": self.holds,
             "evidence": dict(self.evidence),
             "glibc": self.glibc,
+            "build": self.build,
             "removed_environment": list(self.removed_environment),
         }
+
+
+# The glibc build the next demos' children run on (None: the system's own). A context variable
+# rather than a parameter, so every demo's `run()` keeps its signature.
+_GLIBC: ContextVar[str | None] = ContextVar("brkdoc_demo_glibc", default=None)
+
+
+@contextmanager
+def on_glibc(version: str | None) -> Iterator[None]:
+    """Run the demos started inside this block on glibc build `version` (None: the system's)."""
+    token = _GLIBC.set(version)
+    try:
+        yield
+    finally:
+        _GLIBC.reset(token)
+
+
+def glibc_build(version: str | None) -> tuple[str, str]:
+    """(glibc version, Debian build) a demo's child runs on; NotGlibcError for another libc."""
+    from brkdoc.native import glibcs  # noqa: PLC0415 (keeps plain demos light)
+
+    if version is None:
+        system = require_glibc()
+        return system, glibcs.system_build_name()
+    return version, glibcs.build_for(version).build
 
 
 def conduct(
@@ -83,12 +114,15 @@ def conduct(
 ) -> DemoResult:
     """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child.
 
-    The child runs in a clean malloc environment (see `run_in_child`'s `clean_malloc`) plus
-    `env`; the result names what was removed from the caller's."""
-    version = require_glibc()
+    The child runs on the glibc build chosen with `on_glibc` (the system's by default), in a
+    clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`; the result names
+    what was removed from the caller's.
+    """
+    chosen = _GLIBC.get()
+    version, build = glibc_build(chosen)
     removed = tuple(malloc_settings())
     evidence: Evidence = run_in_child(
-        target, kwargs=kwargs, env=env, timeout=timeout, clean_malloc=True
+        target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen, clean_malloc=True
     )
     return DemoResult(
         name=name,
@@ -96,6 +130,7 @@ def conduct(
         holds=judge(evidence),
         evidence=evidence,
         glibc=version,
+        build=build,
         removed_environment=removed,
     )
 
