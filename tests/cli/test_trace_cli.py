@@ -245,3 +245,11 @@ def test_an_unfetched_build_is_one_line_naming_make_glibcs(
     assert done.stdout == ""
     build = locked_builds()["2.44"].build
     assert done.stderr == f"brkdoc: glibc 2.44 ({build}) is not fetched: run `make glibcs`\n"
+
+
+def test_compare_agrees_when_both_crash_on_an_unmapped_header(tmp_path: Path) -> None:
+    trace = tmp_path / "twice.rep"
+    trace.write_text("1\n3\na 0 300000\nf 0\nf 0\n")
+    result = _brkdoc("compare", str(trace))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == f"{trace}: 2 ops agree; both crash at op 2: SIGSEGV\n"

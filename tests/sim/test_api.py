@@ -26,6 +26,7 @@ EXPECTED_API = {
     "Heap",
     "HeapView",
     "MallocAbort",
+    "MallocCrash",
     "MallocError",
     "MmapView",
     "Observation",

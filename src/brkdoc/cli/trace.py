@@ -20,6 +20,8 @@ from brkdoc.sim import (
     PROFILE_NAMES,
     PROFILES,
     Heap,
+    MallocAbort,
+    MallocCrash,
     MallocError,
     Profile,
     TraceOp,
@@ -269,7 +271,16 @@ def _compare(args: argparse.Namespace) -> int:
         if real_abort is not None and index == len(real) and str(error) == real_abort:
             print(f"{name}: {len(real)} ops agree; both abort at op {index}: {real_abort}")
             return 0
-        print(f"{name}: op {index} (line {ops[index].line}): the model aborts: {error}")
+        if (
+            isinstance(error, MallocCrash)
+            and real_abort is not None
+            and index == len(real)
+            and real_abort.startswith(f"{CRASH_PREFIX}{error.signal} ")
+        ):
+            print(f"{name}: {len(real)} ops agree; both crash at op {index}: {error.signal}")
+            return 0
+        verb = "aborts" if isinstance(error, MallocAbort) else "stops"
+        print(f"{name}: op {index} (line {ops[index].line}): the model {verb}: {error}")
         print(f"  glibc: {real_abort or 'does not abort there'}")
         return 1
     if real_abort is not None:

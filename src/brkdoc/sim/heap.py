@@ -43,7 +43,9 @@ and the contents of user memory (so double frees that glibc does not itself dete
 
 from __future__ import annotations
 
-from brkdoc.sim.errors import MallocAbort, UnsupportedState
+from bisect import bisect_right
+
+from brkdoc.sim.errors import MallocAbort, MallocCrash, UnsupportedState
 from brkdoc.sim.params import (
     DEFAULT_MMAP_THRESHOLD_MAX,
     M_ARENA_MAX,
@@ -188,6 +190,7 @@ class Heap(Reallocator):
         if old_size is None and mapped is None:
             if chunk & 15:
                 raise MallocAbort("realloc(): invalid pointer")
+            self._check_header_mapped("realloc", chunk)
             raise UnsupportedState(
                 f"realloc of {pointer:#x}, which is not a live block: glibc would read freed "
                 "memory here and the outcome depends on its contents"
@@ -279,6 +282,22 @@ class Heap(Reallocator):
                 chunk = self.bk[chunk]
         return result | self._systrim(pad & MASK64)
 
+    def _check_header_mapped(self, call: str, chunk: int) -> None:
+        """MallocCrash if the size word glibc reads first (at chunk + 8) lies in no memory the
+        process has: neither the heap nor a mapping the model made and still holds."""
+        word = chunk + 8
+        if self.heap_start <= word < self.current_break:
+            return
+        starts = self._mapping_starts
+        position = bisect_right(starts, word) - 1
+        if position >= 0 and word < starts[position] + self._mappings[starts[position]]:
+            return
+        raise MallocCrash(
+            "SIGSEGV",
+            f"{call}({chunk + 16:#x}) reads the chunk header from unmapped memory: "
+            "the process dies of SIGSEGV",
+        )
+
     def _bad_free(self, chunk: int) -> None:
         """Say what glibc does when free() gets a pointer that is not a live block."""
         if chunk & 15:
@@ -299,6 +318,7 @@ class Heap(Reallocator):
             size = self.top_size
             where = "top"
         if size is None:
+            self._check_header_mapped("free", chunk)
             raise UnsupportedState(
                 f"free of {chunk + 16:#x}, which is not the start of any chunk the heap knows: "
                 "glibc would read whatever bytes lie there"
