@@ -68,3 +68,16 @@ def test_an_ascii_terminal_gets_ascii_stand_ins_not_a_traceback() -> None:
     assert "Traceback" not in result.stderr
     assert " us " in result.stdout or " us\n" in result.stdout
     assert result.stdout.isascii()
+
+
+def test_a_full_disk_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "brkdoc", "info"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "brkdoc: cannot write: No space left on device\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import os
 import sys
 from collections.abc import Sequence
 
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)
+        sys.stdout.flush()
     except BrkdocError as error:
         print(f"brkdoc: {error}", file=sys.stderr)
         return error.exit_status
@@ -80,6 +82,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader piped us into `head`; that is not an error worth a traceback.
-        sys.stderr.close()
+        _discard_stdout()
         return 0
+    except OSError as error:
+        # Every file brkdoc reads is checked where it is opened, so this is the output failing
+        # (a full disk, /dev/full) or a program that could not be started.
+        reason = error.strerror or str(error)
+        message = f"{reason}: {error.filename}" if error.filename else f"cannot write: {reason}"
+        print(f"brkdoc: {message}", file=sys.stderr)
+        _discard_stdout()
+        return 1
     return status
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass

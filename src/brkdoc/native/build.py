@@ -82,10 +82,21 @@ def compile_cached(
             check=False,
         )
         if result.returncode != 0:
-            raise CompileError(f"compiling {name} failed:\n{result.stderr.strip()}")
+            raise CompileError(
+                f"compiling {name} failed ({shlex.join(compiler)}): {_first_error(result.stderr)}"
+            )
         # A rename is atomic: a concurrent build leaves either no binary or a whole one.
         os.replace(built, binary)
     return binary
+
+
+def _first_error(output: str) -> str:
+    """The compiler's first error line (the rest usually follows from it), or its first line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if "error" in line:
+            return line
+    return lines[0] if lines else "no message"
 
 
 def c_compiler(purpose: str) -> list[str]:
