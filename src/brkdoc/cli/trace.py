@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import CRASH_PREFIX, replay_trace
-from brkdoc.native.record import record_trace
+from brkdoc.native.record import record
 from brkdoc.native.versions import model_profile
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
@@ -103,12 +103,24 @@ def register(subparsers: Any) -> None:
 
     record_parser = subparsers.add_parser(
         "record",
-        help="record a program's malloc calls as a trace (glibc mtrace)",
-        description="Run a program with glibc's malloc tracing on and write its malloc, "
-        "realloc and free calls as a trace that simulate, replay and compare read.",
+        help="record a program's malloc calls as traces, one per process and program image",
+        description=(
+            "Run COMMAND with a preloaded recorder and write one trace per program image:"
+            " the started program's to OUT, a descendant process's to OUT.PID, and the image"
+            " a process starts with its Nth exec to OUT.PID.N. The list of files written goes"
+            " to standard error. brkdoc exits with the program's status (128+N if signal N"
+            " killed it; 127 or 126 if it cannot be started)."
+        ),
     )
     record_parser.add_argument(
-        "-o", "--output", default="recorded.rep", help="trace file to write (default: %(default)s)"
+        "-o",
+        "--output",
+        default="recorded.rep",
+        metavar="OUT",
+        help=(
+            "trace file of the started program (default: %(default)s); '-' writes it to"
+            " standard output, and the program's own output to standard error"
+        ),
     )
     record_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     record_parser.set_defaults(handler=_record, parser=record_parser)
@@ -308,6 +320,6 @@ def _record(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         args.parser.error("give the program to run: brkdoc record -- COMMAND [ARGS...]")
-    summary = record_trace(command, Path(args.output))
-    print(summary.describe())
-    return 0 if summary.exit_status == 0 else summary.exit_status
+    recording = record(command, args.output, sys.stdout.buffer)
+    print(recording.describe(), file=sys.stderr)
+    return recording.exit_status
