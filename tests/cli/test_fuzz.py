@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,3 +219,24 @@ def test_command_lines_never_raise(argv: list[str]) -> None:
             break
     status, out, err = _run(argv)
     _check_outcome(status, out, err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # Found by test_command_lines_never_raise before record checked its command: an empty
+        # program name reached subprocess and raised PermissionError.
+        ["record", ""],
+        ["record", "--", "/"],
+    ],
+)
+def test_past_command_line_findings(argv: list[str], tmp_path: Path) -> None:
+    # A child process: record writes a trace to the real stdout's bytes (`-o -`).
+    done = subprocess.run(
+        [sys.executable, "-m", "brkdoc", argv[0], "-o", str(tmp_path / "out.rep"), *argv[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    _check_outcome(done.returncode, done.stdout, done.stderr)
+    assert done.returncode in {126, 127}

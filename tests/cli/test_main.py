@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-from brkdoc.cli import main
+from brkdoc.cli import build_parser, main
 
 
 def _brkdoc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -42,9 +43,20 @@ def test_output_has_no_color_when_piped() -> None:
     assert "\x1b[" not in result.stdout
 
 
-@pytest.mark.parametrize(
-    "command", ["info", "demo", "simulate", "replay", "compare", "record", "bench"]
-)
+def _commands() -> list[str]:
+    subparsers = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    return list(subparsers.choices)
+
+
+def test_the_command_list_is_read_from_the_parser() -> None:
+    assert {"info", "demo", "simulate", "replay", "compare", "record", "bench"} <= set(_commands())
+
+
+@pytest.mark.parametrize("command", _commands())
 def test_every_command_describes_itself_in_its_help(command: str) -> None:
     result = _brkdoc(command, "--help")
     assert result.returncode == 0
