@@ -82,11 +82,11 @@ def near_valid_traces(draw: st.DrawFn) -> bytes:
     live: list[int] = []
     ever: list[int] = []
     for _ in range(draw(st.integers(0, 12))):
-        kind = draw(st.sampled_from("aaarff"))
-        if kind == "a" or not ever:
+        kind = draw(st.sampled_from("aacrff"))
+        if kind in {"a", "c"} or not ever:
             block = draw(st.one_of(st.integers(0, 20), st.sampled_from([2**24 - 1, 2**64 - 1])))
             size = draw(st.one_of(st.sampled_from(INTERESTING_SIZES), st.integers(0, 300_000)))
-            ops.append(["a", str(block), str(size)])
+            ops.append([kind if kind == "c" else "a", str(block), str(size)])
             live.append(block)
             ever.append(block)
         elif kind == "r":
@@ -186,20 +186,25 @@ needs_glibc = pytest.mark.skipif(glibc_version() is None, reason="replay needs t
 
 @needs_glibc
 @SLOW
-@given(near_valid_traces(), st.sampled_from(["replay", "compare"]))
+@given(
+    near_valid_traces(),
+    st.sampled_from(["replay", "compare"]),
+    st.sampled_from([[], ["--glibc", "2.31"], ["--glibc", "2.43"]]),
+)
 # An mmapped block freed twice crashed the oracle with SIGSEGV, and the message ended after
 # "the oracle failed (status -11): ".
-@example(b"1\n3\na 0 300000\nf 0\nf 0\n", "replay")
-@example(b"1\n3\na 0 300000\nf 0\nf 0\n", "compare")
-@example(b"1\n2\na 0 18446744073709551615\na 1 9223372036854775808\n", "compare")
-def test_replay_and_compare_never_raise(data: bytes, command: str) -> None:
+@example(b"1\n3\na 0 300000\nf 0\nf 0\n", "replay", [])
+@example(b"1\n3\na 0 300000\nf 0\nf 0\n", "compare", [])
+@example(b"1\n2\na 0 18446744073709551615\na 1 9223372036854775808\n", "compare", [])
+def test_replay_and_compare_never_raise(data: bytes, command: str, options: list[str]) -> None:
     with _trace_file(data) as path:
-        status, out, err = _run([command, path])
+        status, out, err = _run([command, path, *options])
     _check_outcome(status, out, err)
 
 
 WORDS = [
-    "simulate", "replay", "compare", "info", "demo", "bench", "record", "--json", "--jsonl",
+    "simulate", "replay", "compare", "info", "demo", "bench", "record", "versions", "--json",
+    "--jsonl", "--model",
     "--strace", "--glibc", "2.36", "2.31", "9.99", "--list", "--via", "env", "--setting",
     "top_pad", "--help", "-h", "--version", "-o", "--", "", "threshold", "--quick",
     "\udcff", "é", "-x", "--glibc=2.36",
