@@ -253,3 +253,13 @@ def test_compare_agrees_when_both_crash_on_an_unmapped_header(tmp_path: Path) ->
     result = _brkdoc("compare", str(trace))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == f"{trace}: 2 ops agree; both crash at op 2: SIGSEGV\n"
+
+
+def test_a_file_without_newlines_is_refused_at_its_first_piece() -> None:
+    # /dev/zero never ends a line: reading it whole would exhaust memory.
+    result = _brkdoc("simulate", "/dev/zero")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "brkdoc: /dev/zero:1: control character 0x00 in column 1: "
+        "fields are separated by spaces or tabs\n"
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import io
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -177,7 +179,16 @@ def _display(path: str) -> str:
 def read_ops(path: str) -> list[TraceOp]:
     """Parse the whole trace first, so a malformed line fails before any output."""
     with _open_trace(path) as handle:
-        return list(parse_trace(handle, _display(path)))
+        return list(parse_trace(_lines(handle), _display(path)))
+
+
+# A line is read in pieces of at most this many characters, so that a file with no newline
+# (/dev/zero, a binary) costs a bounded amount of memory: the parser rejects the first piece.
+_MAX_LINE = 1 << 20
+
+
+def _lines(handle: TextIO) -> Iterator[str]:
+    return iter(functools.partial(handle.readline, _MAX_LINE), "")
 
 
 def _open_trace(path: str) -> TextIO:
@@ -220,7 +231,7 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _open_trace(args.trace) as handle:
-            summary = summarize(parse_trace(handle, _display(args.trace)), heap)
+            summary = summarize(parse_trace(_lines(handle), _display(args.trace)), heap)
     except MallocError as error:
         raise _abort(_display(args.trace), error.trace_op, error) from None
     finally:
