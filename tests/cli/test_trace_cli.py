@@ -263,3 +263,59 @@ def test_a_file_without_newlines_is_refused_at_its_first_piece() -> None:
         "brkdoc: /dev/zero:1: control character 0x00 in column 1: "
         "fields are separated by spaces or tabs\n"
     )
+
+
+def test_simulate_refuses_an_unmodelled_glibc_naming_the_checked_ones(tmp_path: Path) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("1\n1\na 0 10\n")
+    result = _brkdoc("simulate", str(trace), "--glibc", "2.39")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "glibc 2.39 is not modelled; the checked versions are 2.31, 2.36, 2.41, 2.43, 2.44" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("running", "said"),
+    [("2.39", "the running glibc is 2.39"), (None, "the running C library is not glibc")],
+)
+def test_simulate_without_glibc_refuses_when_the_running_one_is_not_modelled(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    running: str | None,
+    said: str,
+) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("1\n1\na 0 10\n")
+    monkeypatch.setattr("brkdoc.cli.trace.glibc_version", lambda: running)
+    assert main(["simulate", str(trace)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert said in captured.err
+    assert "--glibc (2.31, 2.36, 2.41, 2.43, 2.44)" in captured.err
+
+
+def test_simulate_defaults_to_the_running_glibc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("1\n1\na 0 10\n")
+    monkeypatch.setattr("brkdoc.cli.trace.glibc_version", lambda: "2.43")
+    assert main(["simulate", str(trace), "--jsonl"]) == 0
+    assert '"offset": 16' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("version", ["2.36", "2.43"])
+def test_calloc_lines_replay_and_simulate_alike(tmp_path: Path, version: str) -> None:
+    trace = tmp_path / "calloc.rep"
+    trace.write_text("1\n5\na 0 40\nf 0\nc 1 40\nc 2 300000\nf 2\n")
+    real = _brkdoc("replay", str(trace), "--glibc", version)
+    model = _brkdoc("simulate", str(trace), "--jsonl", "--glibc", version)
+    assert real.returncode == 0, real.stderr
+    assert real.stdout == model.stdout
+    lines = [json.loads(line) for line in model.stdout.splitlines()]
+    assert [line["op"] for line in lines] == ["a", "f", "c", "c", "f"]
+    assert all(list(line) == KEYS for line in lines)

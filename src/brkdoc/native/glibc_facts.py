@@ -9,8 +9,6 @@ bminor/glibc: the first release that has it is given with it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import subprocess
@@ -21,9 +19,11 @@ from typing import Any
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import CompileError, cache_dir, clean_malloc_environment, compile_cached
+from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
+from brkdoc.native.cached import cached_json, input_key
 
 __all__ = [
+    "COMMIT_URL",
     "FACT_ROWS",
     "PROBE_SOURCE",
     "FactRow",
@@ -40,6 +40,8 @@ __all__ = [
 PROBE_SOURCE = Path(__file__).with_name("glibc_probe.c")
 _SCENARIOS = ("first", "tcache", "mxfast", "calloc", "realloc", "mmapped", "arenas")
 _TOP_PAD = re.compile(r"^glibc\.malloc\.top_pad:\s*(\S+)", re.MULTILINE)
+_COMMIT = re.compile(r"\b([0-9a-f]{10})\b")
+COMMIT_URL = "https://sourceware.org/git/?p=glibc.git;a=commit;h={}"
 
 
 class ProbeError(BrkdocError):
@@ -208,8 +210,9 @@ FACT_ROWS: tuple[FactRow, ...] = (
     FactRow(
         "Arenas (main included) after 64 threads malloc at once",
         "arenas_total",
-        "2.44: the limit is max(CPUs, 8), not 8 times the CPUs (`arena_get2` in `malloc/arena.c` of "
-        "the glibc 2.44 release tarball; the commit is not in the mirror read here)",
+        "2.44: the limit is max(CPUs, 8), not 8 times the CPUs (`arena_get2` in "
+        "`malloc/arena.c` of the glibc 2.44 release tarball; the commit is not in the mirror "
+        "read here)",
     ),
     FactRow(
         "What `mallopt(M_MXFAST, 0)` does",
@@ -245,7 +248,8 @@ def facts_table(measured: list[GlibcFacts]) -> str:
     header = ["Fact", *(f"{f.version} ({f.build})" for f in measured), "What changed it"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for row in FACT_ROWS:
-        cells = [row.label, *(_cell(facts, row.key) for facts in measured), row.change]
+        change = _COMMIT.sub(lambda m: f"[{m[1]}]({COMMIT_URL.format(m[1])})", row.change)
+        cells = [row.label, *(_cell(facts, row.key) for facts in measured), change]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -253,28 +257,27 @@ def facts_table(measured: list[GlibcFacts]) -> str:
 def facts_key(versions: Sequence[str] = glibcs.CHECKED_VERSIONS) -> str:
     """A hash of everything the measurements depend on: the probe, this module, the locked
     builds, the system's own build and the CPU count (which sets the arena limit)."""
-    parts = [
-        PROBE_SOURCE.read_text(encoding="utf-8"),
-        Path(__file__).read_text(encoding="utf-8"),
-        glibcs.LOCK_PATH.read_text(encoding="utf-8"),
-        glibcs.system_build_name(),
-        str(os.cpu_count()),
-        *versions,
-    ]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+    return input_key(
+        [
+            PROBE_SOURCE.read_text(encoding="utf-8"),
+            Path(__file__).read_text(encoding="utf-8"),
+            glibcs.LOCK_PATH.read_text(encoding="utf-8"),
+            glibcs.system_build_name(),
+            str(os.cpu_count()),
+            *versions,
+        ]
+    )
 
 
 def cached_facts(versions: Sequence[str] = glibcs.CHECKED_VERSIONS) -> list[GlibcFacts]:
     """The facts of every build, measured once per set of inputs (`facts_key`) and kept in the
     cache, so rebuilding the site does not re-run the probes."""
-    path = cache_dir() / "glibc-facts" / f"{facts_key(versions)}.json"
+
+    def measure() -> list[dict[str, Any]]:
+        return [measure_facts(version).as_dict() for version in versions]
+
+    entries = cached_json("glibc-facts", facts_key(versions), measure)
     try:
-        return [GlibcFacts(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError):
-        pass
-    measured = [measure_facts(version) for version in versions]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(f".{os.getpid()}.tmp")
-    scratch.write_text(json.dumps([facts.as_dict() for facts in measured]), encoding="utf-8")
-    os.replace(scratch, path)
-    return measured
+        return [GlibcFacts(**entry) for entry in entries]
+    except TypeError:  # an entry from an older layout of GlibcFacts
+        return [GlibcFacts(**entry) for entry in measure()]

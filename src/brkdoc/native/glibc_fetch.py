@@ -188,7 +188,9 @@ class AptConfig:
             raise BrkdocError(f"cannot run {tool}: {error.strerror} (needs Debian's apt)") from None
 
     def update(self) -> None:
-        done = self.run("apt-get", "update")
+        # Without --error-on=any, apt-get update exits 0 when it could fetch nothing at all,
+        # and a later "version not found" would wrongly blame the lock.
+        done = self.run("apt-get", "update", "--error-on=any")
         if done.returncode != 0:
             raise BrkdocError(
                 f"cannot read the package registry ({self.sources.archive}): "
@@ -197,9 +199,11 @@ class AptConfig:
 
 
 def _last_error(stderr: str) -> str:
+    """apt's most telling line: the first failed fetch, else its last error or warning."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    fetches = [line for line in lines if "Failed to fetch" in line]
     errors = [line for line in lines if line.startswith(("E:", "W:"))]
-    return (errors or lines or ["no message"])[-1]
+    return fetches[0] if fetches else (errors or lines or ["no message"])[-1]
 
 
 def apt_root() -> Path:

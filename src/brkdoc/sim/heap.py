@@ -1,7 +1,8 @@
 """A model of glibc malloc's main arena for one thread on x86-64, exact to the byte.
 
-`Heap` follows the code paths of glibc's `malloc/malloc.c` (tag glibc-2.36; see `profiles` for
-2.39): `__libc_malloc` (tcache), `_int_malloc` (fastbins, small bins, the unsorted-bin loop,
+`Heap` follows the code paths of glibc's `malloc/malloc.c` (tag glibc-2.36; `profiles` lists
+what 2.31, 2.41, 2.43 and 2.44 do differently, and `Heap(profile)` picks one):
+`__libc_malloc` (tcache), `_int_malloc` (fastbins, small bins, the unsorted-bin loop,
 best-fit large bins, the binmap scan, the top chunk), `sysmalloc` (mmap or brk), `_int_free`
 (tcache, fastbins, coalescing, trimming), `malloc_consolidate`, `systrim`, `mtrim`,
 `__libc_realloc` / `_int_realloc`, `mremap_chunk`, `__libc_calloc` and `__libc_mallopt`.
@@ -80,7 +81,8 @@ class Heap(Reallocator):
     - `mmapped`: bytes in mmapped chunks, as `mallinfo2().hblkhd` reports;
     - `syscalls`: the `Syscall` records made so far (empty if `record_syscalls` is false);
     - `syscall_counts`: how many of each system call were made;
-    - `tunables`: the mallopt-controlled parameters (`mmap_threshold`, `trim_threshold`, ...).
+    - `tunables`: the mallopt-controlled parameters (`mmap_threshold`, `trim_threshold`, ...);
+    - `profile`: the glibc version modelled (`brkdoc.sim.profiles`).
 
     `snapshot()` returns a `HeapView`: every chunk in address order with its state
     ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin" or "top") and bin index,

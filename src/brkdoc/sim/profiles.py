@@ -6,16 +6,24 @@ project checks against the real library: 2.31 (Debian 11), 2.36 (Debian 12), 2.4
 `Profile`, so the hot paths test a boolean, never a version string. Each profile lists the
 glibc commits (bminor/glibc ids) whose behaviour it follows, read in `malloc/malloc.c` and
 `malloc/arena.c` at the release tag (glibc-2.31 .. glibc-2.42) or in the release tarball
-(2.43, 2.44: Debian's `glibc_2.43.orig.tar.xz` and `glibc_2.44.orig.tar.xz`).
+(2.43, 2.44: Debian's `glibc_2.43.orig.tar.xz` and `glibc_2.44.orig.tar.xz`; the bminor/glibc
+snapshot's development tip, 04e750e75b, has the same `malloc/malloc.c` as 2.43).
+
+Debian's builds add the upstream stable branches (`debian/patches/git-updates.diff`). Their
+changelogs (`changelog.Debian.gz` in 2.31-13+deb11u14, 2.41-12+deb13u5, 2.43-7 and 2.44-3)
+name, between them, three malloc fixes: the memalign overflow check (CVE-2026-0861), no /sys
+reads for THP on arm64, and a realloc fix for systems without mremap. None changes what malloc,
+free, realloc or calloc do for one thread on x86-64 Linux, which has mremap.
 
 >>> get_profile("2.41").calloc_uses_tcache, get_profile("2.36").calloc_uses_tcache
 (True, False)
 >>> get_profile("2.43").tcache_count, get_profile("2.36").tcache_count
 (16, 7)
->>> get_profile("2.39")
-Traceback (most recent call last):
-    ...
-brkdoc.sim.profiles.UnknownVersion: glibc 2.39 is not modelled; the checked versions are 2.31, 2.36, 2.41, 2.43, 2.44
+>>> try:
+...     get_profile("2.39")
+... except UnknownVersion as error:
+...     print(error)
+glibc 2.39 is not modelled; the checked versions are 2.31, 2.36, 2.41, 2.43, 2.44
 """
 
 from __future__ import annotations
@@ -56,7 +64,9 @@ class Profile:
       request grows within its usable bytes (less than 16 spare), before anything else
       (2.37 f4f2ca1509, narrowed to growing requests in 2.38 by 2fb12bbd09, BZ #30579).
     - `realloc_keeps_mmapped_within_page`: with the rule above, an mmapped block is also kept
-      when at most a page would be spare (2.38 to 2.42; dropped with the new mmapped layout).
+      when at most a page would be spare (2.38 to 2.42; dropped in 2.43 by 19442c052c). It
+      only saves a call that would keep the block anyway: `mremap_chunk` returns it unchanged
+      when the page count stays the same.
     - `calloc_uses_tcache`: calloc takes a cached chunk of its size (2.41, 226e3b0a41).
     - `free_small_to_smallbin`: a freed chunk of small-bin size goes straight to its small
       bin, not to the unsorted bin (2.41, e2436d6f5a).
@@ -87,8 +97,13 @@ class Profile:
     - `mmap_threshold_max`: the largest M_MMAP_THRESHOLD mallopt accepts, 0 for no limit
       (2.31 `do_set_mmap_threshold` refuses more than HEAP_MAX_SIZE / 2 = 32 MiB; the limit
       went with c1beb51d08, 2.35).
-    - `tcache_double_free_scans_all`: the tcache double-free check walks every bin, with the
-      "too many chunks" and "unaligned chunk" checks (2.42, eff1f680cf).
+
+    Not a field, because nothing a correct or simply double-freeing program does can tell
+    them apart: 2.42's stronger checks (eff1f680cf walks every tcache bin on a suspected
+    double free, d10176c0ff checks sizes moved from a fastbin to the tcache, 4cf2d86936 the
+    large-bin skip list) fire only on corrupted chunk headers, which the model does not keep.
+    The messages the model raises are the same strings in every modelled version; which one
+    a given double free raises differs (no "fasttop" from 2.43), and follows from the rules.
     """
 
     name: str
@@ -109,7 +124,6 @@ class Profile:
     mremap_hblkhd_drift: bool
     arena_limit_factor: int
     arena_limit_floor: int
-    tcache_double_free_scans_all: bool
     mmap_threshold_max: int
 
     def arena_limit(self, cpus: int) -> int:
@@ -142,7 +156,6 @@ GLIBC_2_36 = Profile(
     mremap_hblkhd_drift=False,
     arena_limit_factor=8,
     arena_limit_floor=0,
-    tcache_double_free_scans_all=False,
     mmap_threshold_max=0,
 )
 GLIBC_2_31 = replace(
@@ -163,11 +176,11 @@ GLIBC_2_43 = replace(
     commits=(
         "glibc-2.43",
         "2fb12bbd09",
+        "19442c052c",
         "e2436d6f5a",
         "226e3b0a41",
         "cbfd798810",
         "cd33535002",
-        "eff1f680cf",
         "e3062b06c5",
         "bb5a4f5295",
         "0b9210bd76",
@@ -184,7 +197,6 @@ GLIBC_2_43 = replace(
     remainders_bypass_tcache=True,
     mmap_chunk_trailer=True,
     mremap_hblkhd_drift=True,
-    tcache_double_free_scans_all=True,
 )
 GLIBC_2_44 = replace(
     GLIBC_2_43,

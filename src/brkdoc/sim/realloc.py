@@ -42,23 +42,23 @@ class Reallocator(Allocator):
                 new_size = self.used.pop(new) + old_size
             else:
                 del self.used[chunk]
-                if self._bypass_tcache:
-                    self._free_into_bins(chunk, old_size)
-                else:
-                    self._int_free(chunk, old_size)
+                self._give_back(chunk, old_size)
                 return new
         remainder_size = new_size - nb
         if remainder_size < MINSIZE:
             self.used[chunk] = new_size
         else:
             self.used[chunk] = nb
-            # Up to 2.41 the split-off tail goes through `_int_free` (tcache, fastbins); from
-            # 2.42 (cd33535002) `_int_free_chunk` merges it into the bins directly.
-            if self._bypass_tcache:
-                self._free_into_bins(chunk + nb, remainder_size)
-            else:
-                self._int_free(chunk + nb, remainder_size)
+            self._give_back(chunk + nb, remainder_size)
         return chunk
+
+    def _give_back(self, chunk: int, size: int) -> None:
+        """Free a piece realloc no longer needs: through `_int_free` (tcache, fastbins) up to
+        2.41; from 2.42 (cd33535002) `_int_free_chunk` merges it into the bins directly."""
+        if self._bypass_tcache:
+            self._free_into_bins(chunk, size)
+        else:
+            self._int_free(chunk, size)
 
     def _realloc_mmapped(self, chunk: int, old_size: int, size: int, nb: int) -> int | None:
         """realloc of an mmapped chunk: mremap to the new page count (no threshold update).
@@ -73,6 +73,6 @@ class Reallocator(Allocator):
         self.mmapped_chunks[new_chunk] = new_size
         # 2.43's mremap_chunk adds `new_size - chunksize` to mmapped_mem, and the chunk size
         # is now the mapping minus 16: hblkhd ends up 16 bytes above the mappings' total.
-        self.mmapped += new_size - old_size + self._mmap_chunk_less
+        self.mmapped += new_size - old_size + self._mremap_drift
         self.peak_mmapped = max(self.peak_mmapped, self.mmapped)
         return new_chunk + 16

@@ -64,6 +64,8 @@ class HeapState:
         self._mmap_chunk_less = 16 if profile.mmap_chunk_trailer else 0
         # musable of an mmapped chunk: chunk size - 16 up to 2.42, chunk size - 8 after.
         self._mmap_usable_less = 24 if profile.mmap_chunk_trailer else 16
+        # What mremap_chunk adds to hblkhd beyond the change in mapping size.
+        self._mremap_drift = 16 if profile.mremap_hblkhd_drift else 0
         self.heap_start = heap_start
         self.current_break = heap_start
         self.mmap_base = mmap_base
