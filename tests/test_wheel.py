@@ -107,6 +107,8 @@ def test_the_wheel_ships_the_c_sources_and_declares_the_doccheck_extra(
     sources = {path.relative_to(ROOT / "src").as_posix() for path in ROOT.glob("src/**/*.c")}
     assert sources
     assert sources <= names
+    data = {path.relative_to(ROOT / "src").as_posix() for path in ROOT.glob("src/**/*.lock")}
+    assert data <= names  # the pinned glibc builds that `--glibc V` fetches
     assert "Provides-Extra: doccheck" in text
     assert any(
         line.startswith("Requires-Dist: sybil") and 'extra == "doccheck"' in line
