@@ -29,7 +29,9 @@ from brkdoc.errors import InputError
 from brkdoc.platform import glibc_version
 from brkdoc.sim import parse_trace
 
-FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Example counts keep the whole file to a few seconds of work; past findings are @examples.
+PARSER = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 INTERESTING_SIZES = [
@@ -49,7 +51,7 @@ def _lines_lf(data: bytes) -> list[str]:
     )
 
 
-@FAST
+@PARSER
 @given(st.binary(max_size=400))
 # Found before the parser checked its input: a superscript two is a digit to str.isdigit()
 # but not to int(), so the header raised ValueError.
