@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
     OP_CALLOC,
     OP_FREE,
@@ -43,6 +44,7 @@ from brkdoc.sim import (
     Heap,
     MallocAbort,
     TraceOp,
+    get_profile,
     parse_trace,
     simulate,
 )
@@ -511,15 +513,17 @@ def _generated_size(rng: random.Random) -> int:
 
 
 @pytest.mark.parametrize("size", [2**47, 2**48, 2**56, 2**63 - 1, 2**63, 2**64 - 1])
-def test_sizes_no_machine_can_map_give_null_on_both_sides(size: int) -> None:
-    # malloc, realloc of a heap block and realloc of an mmapped block, then the heap carries on.
-    lines = ["3", "7", "a 0 100", f"a 1 {size}", "a 2 300000", f"r 0 {size}", f"r 2 {size}"]
-    lines += ["a 3 100", "f 0"]
+@pytest.mark.parametrize("version", CHECKED_VERSIONS)
+def test_sizes_no_machine_can_map_give_null_on_both_sides(version: str, size: int) -> None:
+    # malloc, calloc, realloc of a heap block and of an mmapped block; the heap carries on.
+    lines = ["3", "8", "a 0 100", f"a 1 {size}", f"c 4 {size}", "a 2 300000", f"r 0 {size}"]
+    lines += [f"r 2 {size}", "a 3 100", "f 0"]
     ops = list(parse_trace(lines, "huge.rep"))
-    real, abort = replay_trace(ops)
+    real, abort = replay_trace(ops, glibc=None if version == VERSION else version)
     assert abort is None
-    assert [obs.where for obs in real[1:5]] == [None, "mmap", None, None]
-    _compare_trace(ops)
+    assert [obs.where for obs in real[1:6]] == [None, None, "mmap", None, None]
+    model = list(simulate(ops, get_profile(version)))
+    assert model == real
 
 
 def test_a_crashing_replay_names_the_signal_and_keeps_the_completed_ops() -> None:
