@@ -29,6 +29,7 @@ __all__ = [
     "DemoResult",
     "Evidence",
     "Where",
+    "chosen_glibc",
     "conduct",
     "glibc_build",
     "mmapped_chunk_size",
@@ -92,6 +93,12 @@ def on_glibc(version: str | None) -> Iterator[None]:
         _GLIBC.reset(token)
 
 
+def chosen_glibc() -> str | None:
+    """The glibc build demos are running on now (None: the system's own). A demo that runs a C
+    helper builds it with `glibcs.link_args(v)` and starts it with `glibcs.run_argv(v, ...)`."""
+    return _GLIBC.get()
+
+
 def glibc_build(version: str | None) -> tuple[str, str]:
     """(glibc version, Debian build) a demo's child runs on; NotGlibcError for another libc."""
     from brkdoc.native import glibcs  # noqa: PLC0415 (keeps plain demos light)
@@ -118,7 +125,7 @@ def conduct(
     clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`; the result names
     what was removed from the caller's.
     """
-    chosen = _GLIBC.get()
+    chosen = chosen_glibc()
     version, build = glibc_build(chosen)
     removed = tuple(malloc_settings())
     evidence: Evidence = run_in_child(
