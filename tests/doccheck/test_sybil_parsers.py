@@ -65,7 +65,10 @@ def test_page_folder_holds_included_c_files(tmp_path: Path) -> None:
     sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
     document = sybil.parse(tmp_path / "page.md")
     console = list(document.examples())[1]
-    console.evaluate()
+    try:
+        console.evaluate()
+    finally:
+        remove_page_workdir(document.namespace)  # what the pytest integration's teardown does
 
 
 def test_the_page_folder_is_removed_at_teardown(tmp_path: Path) -> None:
@@ -89,12 +92,14 @@ def _evaluate_all(tmp_path: Path, page: str) -> list[str | None]:
     (tmp_path / "page.md").write_text(page)
     sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
     results: list[str | None] = []
-    for example in sybil.parse(tmp_path / "page.md").examples():
+    document = sybil.parse(tmp_path / "page.md")
+    for example in document.examples():
         try:
             example.evaluate()
             results.append(None)
         except Exception as error:  # sybil raises its own failure type, with our text
             results.append(str(error))
+    remove_page_workdir(document.namespace)  # what the pytest integration's teardown does
     return results
 
 
