@@ -16,7 +16,7 @@ from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import clean_malloc_environment, compile_cached
+from brkdoc.native.build import clean_malloc_environment, compile_cached, malloc_settings
 from brkdoc.native.child import ChildError
 from brkdoc.native.demos.result import DemoResult, Evidence, chosen_glibc, glibc_build
 
@@ -102,13 +102,21 @@ def conduct_probe(
 ) -> DemoResult:
     """Measure (with the probe) and judge. Raises NotGlibcError before starting anything.
 
-    The probe runs on the glibc build chosen with `on_glibc` (the system's by default).
+    The probe runs on the glibc build chosen with `on_glibc` (the system's by default), in a
+    clean malloc environment (`run_probe`); the result names what was removed from the caller's.
     """
     version, build = glibc_build(chosen_glibc())
+    removed = tuple(malloc_settings())
     evidence = measure()
     holds = judge(evidence)
     return DemoResult(
-        name=name, claim=claim, holds=holds, evidence=evidence, glibc=version, build=build
+        name=name,
+        claim=claim,
+        holds=holds,
+        evidence=evidence,
+        glibc=version,
+        build=build,
+        removed_environment=removed,
     )
 
 
