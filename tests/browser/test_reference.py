@@ -4,9 +4,10 @@ Its pages hold only `::: brkdoc.x` directives, so tests/test_docs_coverage.py se
 them: their code is put there at build time by mkdocstrings, from the docstrings. These tests read
 the built pages (the browser suite's strict build; no browser needed) and check both ways:
 
-- every code block on a reference page, other than a signature, is a `>>>` session that is part
-  of a docstring tests/test_docstrings.py runs (doctest's own finder over the same modules), or a
-  python block tests/test_docs_examples.py runs;
+- every code block on a reference page, other than a signature, is either a `>>>` session that
+  is part of a docstring tests/test_docstrings.py runs (doctest's own finder over the same
+  modules) and is also a fenced pycon block tests/test_docs_examples.py runs alone in a fresh
+  interpreter, as a reader who copies it would; or a python block that file runs;
 - every `>>>` example in the docstring of an object a page shows is shown in a code block there,
   so an example the Markdown renders as something else (bare `>>>` lines become nested block
   quotes) is noticed instead of shown unchecked.
@@ -27,7 +28,7 @@ from pathlib import Path
 import griffe
 import pytest
 
-from tests.test_docs_examples import PYTHON
+from tests.test_docs_examples import PYCON, PYTHON
 from tests.test_docstrings import MODULES
 
 from .site import DOCS, ROOT
@@ -118,19 +119,26 @@ def docstring_python_blocks() -> frozenset[str]:
     return frozenset(ex.source.strip() for ex in PYTHON if ex.path.suffix == ".py")
 
 
+@cache
+def docstring_pycon_blocks() -> frozenset[tuple[Example, ...]]:
+    """The fenced pycon blocks of docstrings, each of which tests/test_docs_examples.py runs."""
+    return frozenset(tuple(examples_of(ex.source)) for ex in PYCON if ex.path.suffix == ".py")
+
+
 def _contains_run(session: list[Example], run: list[Example]) -> bool:
     return any(session[i : i + len(run)] == run for i in range(len(session) - len(run) + 1))
 
 
 def unchecked_blocks(page: ReferencePage) -> list[CodeBlock]:
-    """Blocks that are neither part of a docstring doctest runs nor a python block that runs."""
+    """Blocks not run both with their docstring and on their own, and python blocks not run."""
     unchecked = []
     for block in page.blocks:
         if block.language == "python" and block.text.strip() in docstring_python_blocks():
             continue
         run = examples_of(block.text)
         in_a_docstring = any(_contains_run(session, run) for session in docstring_sessions())
-        if block.language != "pycon" or not run or not in_a_docstring:
+        runs_alone = tuple(run) in docstring_pycon_blocks()
+        if block.language != "pycon" or not run or not in_a_docstring or not runs_alone:
             unchecked.append(block)
     return unchecked
 
