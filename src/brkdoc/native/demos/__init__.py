@@ -1,7 +1,8 @@
-"""The eight live demonstrations of glibc's malloc policy, by name.
+"""The live demonstrations of glibc's malloc policy, by name.
 
-Each demo module has `NAME`, `CLAIM`, `measure()` (runs in a child interpreter), `judge(evidence)`
-and `run()`. This package maps names to modules and imports a module only when it is run.
+Each demo module has `NAME`, `CLAIM`, `measure()`, `judge(evidence)` and `run()`. The first
+eight measure in a child interpreter; the last six run a small C probe (`probe.py`) in a child
+process. This package maps names to modules and imports a module only when it is run.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from brkdoc.errors import BrkdocError
-from brkdoc.native.demos.result import DemoResult
+from brkdoc.native.demos.result import DemoResult, on_glibc
 
 __all__ = ["DEMO_NAMES", "DemoResult", "claim_of", "demo_module", "run_demo"]
 
@@ -24,6 +25,12 @@ _MODULES = {
     "rlimit-fallback": "rlimit_fallback",
     "thread-arena": "thread_arena",
     "madvise": "madvise",
+    "rss-after-free": "rss_after_free",
+    "arena-max": "arena_max",
+    "hugetlb": "hugetlb",
+    "overcommit": "overcommit",
+    "realloc-mremap": "realloc_mremap",
+    "calloc-fresh": "calloc_fresh",
 }
 DEMO_NAMES: tuple[str, ...] = tuple(_MODULES)
 
@@ -42,7 +49,13 @@ def claim_of(name: str) -> str:
     return claim
 
 
-def run_demo(name: str, **options: Any) -> DemoResult:
-    """Run demo `name` in a child process and return its judged result."""
-    result: DemoResult = demo_module(name).run(**options)
+def run_demo(name: str, *, glibc: str | None = None, **options: Any) -> DemoResult:
+    """Run demo `name` in a child process and return its judged result.
+
+    `glibc` names a checked glibc build to run the child on (None: the system's own); when
+    this interpreter cannot start on it, `InterpreterUnavailable` says so.
+    """
+    module = demo_module(name)
+    with on_glibc(glibc):
+        result: DemoResult = module.run(**options)
     return result
