@@ -81,10 +81,15 @@ def add_policy(page: str, text: str, where: str) -> str:
     """The page with the policy's meta tag first in its head."""
     if META_NAME in page:
         raise PluginError(f"csp: {where} already carries a {META_NAME}")
-    for pattern, what in ((_EVENT_HANDLER, "an inline event handler"), (_JAVASCRIPT_URL, "a javascript: link")):
+    for pattern, what in (
+        (_EVENT_HANDLER, "an inline event handler"),
+        (_JAVASCRIPT_URL, "a javascript: link"),
+    ):
         found = pattern.search(page)
         if found:
-            raise PluginError(f"csp: {where} has {what}, which the policy blocks: {found.group(0)[:80]}")
+            raise PluginError(
+                f"csp: {where} has {what}, which the policy blocks: {found.group(0)[:80]}"
+            )
     head = _HEAD.search(page)
     if head is None:
         raise PluginError(f"csp: {where} has no <head> to put the policy in")

@@ -12,8 +12,9 @@ Enable with `hooks: [hooks/playground.py]` in mkdocs.yml. At build time it
   (an installed copy older than the checkout would put one simulator in the figures and
   another in the page);
 - writes the first run's download size (the sum of those files' sizes) where a page asks for it
-  with `<span data-brkdoc-download></span>`, and the checked glibc versions (read from
-  `brkdoc.sim.profiles.PROFILES`) into `<select data-brkdoc-profiles>`;
+  with `<span data-brkdoc-download></span>` (and in `data-brkdoc-download-bytes=""`, for the
+  progress bar), and the checked glibc versions (read from `brkdoc.sim.profiles.PROFILES`)
+  into an empty `<select data-brkdoc-profiles>`;
 - puts a Run button under each python block that `brkdoc.playground.eligibility.verdict` accepts,
   and a one-line note saying why under every other python block.
 
@@ -68,9 +69,11 @@ DEFAULT_GLIBC = "2.36"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 DOWNLOAD_MARKER = "<span data-brkdoc-download></span>"
-PROFILES_MARKER = "<select data-brkdoc-profiles"
+PROFILES_MARKER = "data-brkdoc-profiles"
+_PROFILE_SELECT = re.compile(r"(<select\b[^>]*\bdata-brkdoc-profiles\b[^>]*>)\s*</select>")
 _PYTHON_BLOCK = re.compile(
-    r'<div class="language-python highlight">(?:(?!</div>).)*?<code>(?P<code>.*?)</code></pre></div>',
+    r'<div class="language-python highlight">(?:(?!</div>).)*?'
+    r"<code>(?P<code>.*?)</code></pre></div>",
     re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]+>")
@@ -86,7 +89,9 @@ def pinned_pyodide_version(root: Path) -> str:
         lock = json.loads((root / "package-lock.json").read_text())
         locked = lock["packages"]["node_modules/pyodide"]["version"]
     except (OSError, KeyError, ValueError) as error:
-        raise PluginError(f"playground: package.json/package-lock.json name no pyodide: {error}")
+        raise PluginError(
+            f"playground: package.json/package-lock.json name no pyodide: {error}"
+        ) from None
     if pinned != locked:
         raise PluginError(f"playground: package.json pins pyodide {pinned}, the lock {locked}")
     try:
@@ -255,13 +260,15 @@ def on_page_content(html_text: str, *, page: Page, **_: Any) -> str:
         raise PluginError("playground: on_files did not run, so no download size is known")
     html_text = _PYTHON_BLOCK.sub(lambda match: run_controls(match.group(0), total), html_text)
     html_text = html_text.replace(DOWNLOAD_MARKER, format_megabytes(total))
+    html_text = html_text.replace(
+        'data-brkdoc-download-bytes=""', f'data-brkdoc-download-bytes="{total}"'
+    )
     if PROFILES_MARKER in html_text:
-        html_text = re.sub(
-            r"(<select data-brkdoc-profiles[^>]*>)\s*</select>",
-            lambda match: match.group(1) + profile_options() + "</select>",
-            html_text,
+        html_text, filled = _PROFILE_SELECT.subn(
+            lambda match: match.group(1) + profile_options() + "</select>", html_text
         )
-        html_text = html_text.replace(
-            "data-brkdoc-download-bytes=\"\"", f'data-brkdoc-download-bytes="{total}"'
-        )
+        if not filled:
+            raise PluginError(
+                f"playground: {page.file.src_uri} has a profile picker that is not empty"
+            )
     return html_text
