@@ -35,10 +35,10 @@ install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
 system-packages: ## Install the system packages the tests need (apt, as root), or name what is missing
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
 
-serve: install ## Build and serve the site on http://127.0.0.1:8000 with live reload
+serve: install node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload
 	BRKDOC_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
-build: install ## Strict static build into site/
+build: install node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
 	$(BIN)/mkdocs build --strict --clean
 
 test: install system-packages node_modules/.installed ## Run everything: docs blocks, unit tests, lint and type checks

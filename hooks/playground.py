@@ -236,7 +236,7 @@ def run_controls(block_html: str, total: int) -> str:
     size = format_megabytes(total)
     return (
         f'{block_html}<div class="brkdoc-run" data-brkdoc-run data-brkdoc-download-bytes="{total}">'
-        '<button type="button" class="md-button brkdoc-run__button">Run in this page</button>'
+        '<button type="button" class="bp-button brkdoc-run__button">Run in this page</button>'
         f'<span class="brkdoc-run__note">Runs in your browser with brkdoc.sim; the first run'
         f" on a visit downloads {size}.</span>"
         '<div class="brkdoc-run__status" role="status" aria-live="polite"></div>'

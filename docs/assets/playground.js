@@ -289,7 +289,9 @@
       const bins = $("bp-bins");
       bins.replaceChildren();
       if (!state.bins.length) {
-        bins.textContent = "No free chunks in any bin.";
+        const none = document.createElement("li");
+        none.textContent = "No free chunks in any bin.";
+        bins.append(none);
       }
       for (const group of state.bins) {
         const item = document.createElement("li");
