@@ -114,7 +114,7 @@ def loaded(browser: Browser, base_url: str) -> Iterator[Loaded]:
 
 def _cli(trace: Path, glibc: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "brkdoc", "simulate", "--jsonl", "--glibc", glibc, str(trace)],
+        [sys.executable, "-m", "brkdoc", "simulate", "--jsonl", "--glibc", glibc, trace.name],
         capture_output=True,
         text=True,
         check=False,
