@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,8 @@ from brkdoc.sim.trace import parse_trace
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "/brkdoc/"
 TIMEOUT = 300_000
+# What the runtime fetches: Pyodide's files and the simulator bundle (not, say, the favicon).
+RUNTIME_FILE = re.compile(r"/assets/(pyodide/[^/]+|playground/brkdoc\.zip)$")
 
 
 def _build(out: Path) -> Path:
@@ -125,7 +128,7 @@ def main() -> int:
                 "async () => { const t = performance.now(); await brkdocPlayground.load();"
                 " return (performance.now() - t) / 1000; }"
             )
-            runtime = fetched[before:]
+            runtime = [r for r in fetched[before:] if RUNTIME_FILE.search(r.url)]
             size = sum(request.sizes()["responseBodySize"] for request in runtime)
             print(
                 f"first run: {len(runtime)} files, {size:,} bytes, Python ready in {seconds:.1f} s"
