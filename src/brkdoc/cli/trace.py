@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native.oracle import replay_trace
-from brkdoc.native.record import record_trace
+from brkdoc.native.record import record
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
@@ -66,10 +66,25 @@ def register(subparsers: Any) -> None:
     compare_parser.set_defaults(handler=_compare)
 
     record_parser = subparsers.add_parser(
-        "record", help="record a program's malloc calls as a trace (glibc mtrace)"
+        "record",
+        help="record a program's malloc calls as traces, one per process and program image",
+        description=(
+            "Run COMMAND with a preloaded recorder and write one trace per program image:"
+            " the started program's to OUT, a descendant process's to OUT.PID, and the image"
+            " a process starts with its Nth exec to OUT.PID.N. The list of files written goes"
+            " to standard error. brkdoc exits with the program's status (128+N if signal N"
+            " killed it; 127 or 126 if it cannot be started)."
+        ),
     )
     record_parser.add_argument(
-        "-o", "--output", default="recorded.rep", help="trace file to write (default: %(default)s)"
+        "-o",
+        "--output",
+        default="recorded.rep",
+        metavar="OUT",
+        help=(
+            "trace file of the started program (default: %(default)s); '-' writes it to"
+            " standard output, and the program's own output to standard error"
+        ),
     )
     record_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     record_parser.set_defaults(handler=_record, parser=record_parser)
@@ -212,6 +227,6 @@ def _record(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         args.parser.error("give the program to run: brkdoc record -- COMMAND [ARGS...]")
-    summary = record_trace(command, Path(args.output))
-    print(summary.describe())
-    return 0 if summary.exit_status == 0 else summary.exit_status
+    recording = record(command, args.output, sys.stdout.buffer)
+    print(recording.describe(), file=sys.stderr)
+    return recording.exit_status
