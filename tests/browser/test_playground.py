@@ -45,6 +45,7 @@ HANDMADE = {
     "crlf.rep": "1\r\n2\r\na 0 5000\r\nf 0\r\n",
 }
 CSAPP = ("short1-bal.rep", "amptjp-bal.rep", "realloc-bal.rep")
+BUNDLE = "assets/playground/brkdoc.zip"
 
 
 @dataclass
@@ -357,6 +358,10 @@ def test_nothing_is_downloaded_before_a_run_and_once_per_visit(session: Session)
     assert 0 < weight <= TEXT_PAGE_BUDGET
     # Now ask for a run: the runtime loads, the WebAssembly among it (so the check above can fail).
     page.evaluate("window.__brkdocNoReload = true")
+    page.click("#bp-run")
+    # While it loads, the page says what it is downloading and shows a progress bar.
+    expect(page.locator("#bp-status")).to_contain_text("Downloading Python (Pyodide)")
+    expect(page.locator("#bp-progress")).to_be_visible()
     _run_playground(page)
     assert sum(1 for url in requests if url.endswith("/pyodide.asm.wasm")) == 1
     # Instant navigation to another page and a Run there reuse the loaded runtime.
@@ -429,3 +434,12 @@ def test_narrow_screen_and_dark_palette(browser: Browser, base_url: str, width: 
         assert opened.traffic.console_errors == []
     finally:
         opened.context.close()
+
+
+def test_the_stated_download_is_the_copied_files(site_dir: Path) -> None:
+    """The size the pages state is the sum of the files the runtime fetches, as built."""
+    files = [*(site_dir / "assets" / "pyodide").iterdir(), site_dir / BUNDLE]
+    total = sum(file.stat().st_size for file in files)
+    html = (site_dir / PLAYGROUND / "index.html").read_text(encoding="utf-8")
+    assert f'data-brkdoc-download-bytes="{total}"' in html
+    assert f"downloads\n{total / 1e6:.1f} MB from this site" in html
