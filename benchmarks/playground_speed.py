@@ -9,7 +9,8 @@ fresh headless Chromium (an empty cache, as a first visit), and measures
 - speed: `brkdocPlayground.simulate` (parse, simulate, format every operation as JSONL) on a
   CS:APP trace and on a generated trace (`benchmarks/sim_speed.py`'s workload), timed in the
   page, beside `brkdoc simulate --jsonl` on the same files in CPython: timed in-process around
-  the same library function (`brkdoc.sim.jsonl.jsonl_lines`), and as a whole command.
+  the same library function (`brkdoc.sim.jsonl.jsonl_lines`), and as a whole command; and, for
+  scale, the command's own speed figure in summary mode, which formats nothing per operation.
 
 The outputs are compared too: a speed figure for a wrong answer would mean nothing.
 """
@@ -95,6 +96,18 @@ def _command(path: Path, glibc: str) -> tuple[str, float]:
     return done.stdout, time.perf_counter() - started
 
 
+def _summary_speed(path: Path, glibc: str) -> str:
+    """The "speed:" figure of `brkdoc simulate` without --jsonl (totals only, no output per op)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "brkdoc", "simulate", "--glibc", glibc, path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return next(line for line in done.stdout.splitlines() if line.startswith("speed:"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--site", type=Path, help="a built site (default: build one)")
@@ -156,7 +169,8 @@ def main() -> int:
                     f"{name}: {ops:,} ops; in the page {ops / page_seconds:,.0f} ops/s"
                     f" ({page_seconds:.2f} s); CPython {sys.version.split()[0]}"
                     f" {ops / cpython_seconds:,.0f} ops/s ({cpython_seconds:.2f} s);"
-                    f" the whole command {command_seconds:.2f} s"
+                    f" the whole command {command_seconds:.2f} s;"
+                    f" summary mode (no JSONL) {_summary_speed(path, args.glibc)}"
                 )
             browser.close()
         server.shutdown()
