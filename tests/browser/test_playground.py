@@ -43,6 +43,8 @@ HANDMADE = {
     "bad-count.rep": "1\n3\na 0 24\nf 0\n",
     "bad-free.rep": "2\n2\na 0 24\nf 1\n",
     "crlf.rep": "1\r\n2\r\na 0 5000\r\nf 0\r\n",
+    "bad-utf8.rep": "1\n2\na 0 10\nf é\n",
+    "form-feed.rep": "1\n3\na 0 10\x0cf 0\nx\n",
 }
 CSAPP = ("short1-bal.rep", "amptjp-bal.rep", "realloc-bal.rep")
 BUNDLE = "assets/playground/brkdoc.zip"

@@ -24,6 +24,8 @@ CASES = {
     "old-mac.rep": "1\r2\ra 0 10\rf 0\r",
     "abort.rep": "1\n3\na 0 24\nf 0\nf 0\n",
     "bad-utf8.rep": "1\n2\na 0 10\nf é\n",
+    # A form feed is whitespace inside a line for a file, but a line break for str.splitlines.
+    "form-feed.rep": "1\n3\na 0 10\x0cf 0\nx\n",
     "no-header.rep": "a 0 10\n",
     "empty.rep": "",
 }
