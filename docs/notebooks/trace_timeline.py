@@ -101,9 +101,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# (Up to operation 531 the two settings move the break alike, so the default line is hidden
+# (Up to operation 528 the two settings move the break alike, so the default line is hidden
 # under the 64 KiB one.) Without `top_pad` the heap peaks about 200 KiB lower, but the
-# program makes 37 `brk` calls instead of 5. It also makes a second `mmap`: the 128 KiB
+# program makes 40 `brk` calls instead of 5. It also makes a second `mmap`: the 128 KiB
 # request that the padded top chunk served with the defaults no longer fits in the top chunk,
 # and it is at the threshold, so it goes to `mmap`. A 64 KiB mmap threshold also keeps the
 # heap smaller: one more request, of about 100 KiB, goes to `mmap`. These

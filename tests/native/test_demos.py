@@ -74,6 +74,10 @@ def test_dynamic_threshold() -> None:
     assert evidence["released_after_second_free"] > 0
     assert not falsified("dynamic-threshold", second_where="mmap")
     assert not falsified("dynamic-threshold", brk_moved_after_first_free=True)
+    assert evidence["top_between_thresholds"]
+    assert evidence["brk_fell_after_second"]
+    assert not falsified("dynamic-threshold", top_after_first_free=2 * (MiB + PAGE))
+    assert not falsified("dynamic-threshold", released_after_second_free=0)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +119,10 @@ def test_trim() -> None:
     assert evidence["released_after_guard_free"] > 0
     assert not falsified("trim", pinned_released=PAGE)
     assert not falsified("trim", released=0)
+    # The named checks a page shows are the judge's own, computed from the raw values.
+    checks = ("released_all_but_kept", "top_below_kept", "pinned_brk_unmoved")
+    assert all(evidence[check] is True for check in checks)
+    assert not falsified("trim", top_after_free=evidence["kept_at_most"])
 
 
 def test_malloc_trim() -> None:
@@ -128,6 +136,8 @@ def test_malloc_trim() -> None:
     assert not falsified("malloc-trim", rss_drop_after_trim=pages // 2)
     assert not falsified("malloc-trim", rss_drop_after_free=pages)
     assert not falsified("malloc-trim", brk_after_trim=evidence["brk_before"] - PAGE)
+    assert evidence["free_drop_below_10pct"]
+    assert evidence["trim_drop_above_90pct"]
 
 
 def test_rlimit_fallback() -> None:

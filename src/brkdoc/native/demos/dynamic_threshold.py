@@ -91,22 +91,33 @@ def measure() -> Evidence:
             "released_after_second_free": brk_before - brk_after_second_free,
         }
     )
-    return evidence
+    return evidence | trim_checks(evidence)
+
+
+def trim_checks(evidence: Evidence) -> dict[str, bool]:
+    """The trim facts the claim rests on, named so that a page can show them: the raw top size
+    and release vary with the interpreter's own use of the heap."""
+    top = evidence["top_after_first_free"]
+    return {
+        # trim threshold = 2 x threshold: a top above the default 128 KiB but below 2 x
+        # threshold stays, and once it passes 2 x threshold the break comes down.
+        "top_between_thresholds": DEFAULT_TRIM_THRESHOLD < top < 2 * evidence["new_mmap_threshold"],
+        "brk_fell_after_second": evidence["released_after_second_free"] > 0,
+    }
 
 
 def judge(evidence: Evidence) -> bool:
-    threshold = evidence["new_mmap_threshold"]
+    # The checks are computed again from the raw values, so a falsified value is noticed.
+    checks = trim_checks(evidence)
     return bool(
         evidence["first_where"] == "mmap"
         and evidence["first_mapped_bytes"] == evidence["expected_first_mapping"]
         and evidence["second_where"] == "heap"
         and evidence["at_threshold_where"] == "mmap"
         and evidence["below_threshold_where"] == "heap"
-        # trim threshold = 2 x threshold: a top above the default 128 KiB but below 2 x threshold
-        # stays, and once it passes 2 x threshold the break comes down.
-        and DEFAULT_TRIM_THRESHOLD < evidence["top_after_first_free"] < 2 * threshold
+        and checks["top_between_thresholds"]
         and not evidence["brk_moved_after_first_free"]
-        and evidence["released_after_second_free"] > 0
+        and checks["brk_fell_after_second"]
     )
 
 
