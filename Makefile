@@ -13,7 +13,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 chromium nodejs npm
 
-.PHONY: help install check-workflows system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
+.PHONY: help install check-workflows system-packages glibcs glibc-lock serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -35,13 +35,19 @@ install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
 system-packages: ## Install the system packages the tests need (apt, as root), or name what is missing
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
 
-serve: install node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload
+glibcs: install ## Fetch the locked glibc builds (2.31, 2.41, 2.43, 2.44) into the cache; no network when cached
+	$(BIN)/python -m brkdoc.native.glibc_fetch fetch
+
+glibc-lock: install ## Lock the libc6 builds the Debian registry serves now (src/brkdoc/native/glibc.lock)
+	$(BIN)/python -m brkdoc.native.glibc_fetch lock
+
+serve: install glibcs node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload
 	BRKDOC_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
-build: install node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
+build: install glibcs node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
 	$(BIN)/mkdocs build --strict --clean
 
-test: install system-packages node_modules/.installed ## Run everything: docs blocks, unit tests, lint and type checks
+test: install system-packages node_modules/.installed glibcs ## Run everything: docs blocks, unit tests, lint and type checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -66,7 +66,7 @@ def test_inline_figures_swaps_known_images_only() -> None:
     )
     out = hook.inline_figures(html, {"one.svg": "<svg>1</svg>\n"})
     assert out == (
-        "<p><svg>1</svg></p>"
+        '<p><span class="bkf-scroll" tabindex="0"><svg>1</svg></span></p>'
         '<p><img alt="b" src="figures/two.svg"></p>'
         '<p><img alt="c" src="../pictures/one.svg" /></p>'
     )

@@ -14,7 +14,13 @@ from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native import DEMO_NAMES, DemoResult, libc, run_demo
 from brkdoc.native.demos import claim_of, demo_module
 from brkdoc.native.demos import fixed_threshold as fixed
-from brkdoc.native.demos.result import PAGE, mmapped_chunk_size, request2size
+from brkdoc.native.demos.result import (
+    PAGE,
+    chosen_glibc,
+    mmapped_chunk_size,
+    on_glibc,
+    request2size,
+)
 from brkdoc.platform import glibc_version
 
 pytestmark = pytest.mark.skipif(
@@ -47,7 +53,8 @@ def test_demo_holds_and_reports_itself(name: str) -> None:
     assert result.claim == claim_of(name)
     assert result.claim.endswith(".")
     assert result.glibc == glibc_version()
-    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc"}
+    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc", "build"}
+    assert result.build.startswith(result.glibc)
 
 
 def test_threshold() -> None:
@@ -183,3 +190,13 @@ def test_not_glibc_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(libc, "glibc_version", lambda: None)
     with pytest.raises(NotGlibcError, match="need glibc's malloc"):
         run_demo("threshold")
+
+
+def test_demos_know_the_glibc_they_run_on() -> None:
+    assert chosen_glibc() is None
+    with on_glibc("2.43"):
+        assert chosen_glibc() == "2.43"
+        with on_glibc(None):
+            assert chosen_glibc() is None
+        assert chosen_glibc() == "2.43"
+    assert chosen_glibc() is None

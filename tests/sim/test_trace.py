@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from brkdoc.errors import InputError
-from brkdoc.sim import Observation, TraceOp, format_observation, parse_observation, parse_trace
+from brkdoc.sim import (
+    GLIBC_2_36,
+    GLIBC_2_41,
+    Observation,
+    TraceOp,
+    format_observation,
+    parse_observation,
+    parse_trace,
+    simulate,
+)
 
 
 def test_four_line_header_and_crlf() -> None:
@@ -22,8 +31,10 @@ def test_two_line_header() -> None:
 @pytest.mark.parametrize(
     ("lines", "line", "message"),
     [
-        (["1", "1", "x 0 5"], 3, "unknown operation 'x'"),
+        (["1", "1", "x 0 5"], 3, "unknown operation 'x' (expected a, c, r or f)"),
         (["1", "1", "a 0"], 3, "expected 'a ID SIZE'"),
+        (["1", "1", "c 0"], 3, "expected 'c ID SIZE'"),
+        (["1", "1", "c 0 -1"], 3, "size must not be negative"),
         (["1", "1", "a zero 5"], 3, "id must be a whole number"),
         (["1", "1", "a 0 -5"], 3, "size must not be negative"),
         (["1", "1", "f 3"], 3, "free of id 3, which was never allocated"),
@@ -54,3 +65,16 @@ def test_observation_round_trip() -> None:
         "mmapped",
     ]
     assert parse_observation(line) == obs
+
+
+def test_calloc_lines_parse_and_simulate_like_malloc_lines() -> None:
+    ops = list(parse_trace(["1", "4", "a 0 40", "f 0", "c 1 40", "f 1"], "c.rep"))
+    assert ops[2] == TraceOp(5, "c", 1, 40)
+    old = [format_observation(obs) for obs in simulate(ops, GLIBC_2_36)]
+    new = [format_observation(obs) for obs in simulate(ops, GLIBC_2_41)]
+    assert old[2] == (
+        '{"i": 2, "op": "c", "id": 1, "where": "heap", "offset": 720, "brk": 135168, "mmapped": 0}'
+    )
+    # 2.41 takes the chunk that free(0) cached; 2.36's calloc never looks at the tcache.
+    assert '"offset": 672' in new[2]
+    assert list(__import__("json").loads(old[2])) == list(__import__("json").loads(old[0]))

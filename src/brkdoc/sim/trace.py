@@ -1,8 +1,10 @@
 """Allocation traces in the CS:APP malloc-lab format, and running them through the model.
 
 A trace is a header of four numbers (suggested heap size, number of ids, number of ops, weight)
-or two (ids, ops), one a line, then one operation a line: `a ID SIZE` (malloc), `r ID SIZE`
-(realloc) and `f ID` (free). CRLF line endings and blank lines are accepted.
+or two (ids, ops), one a line, then one operation a line: `a ID SIZE` (malloc), `c ID SIZE`
+(`calloc(1, SIZE)`, an addition to the CS:APP format), `r ID SIZE` (realloc) and `f ID` (free).
+CRLF line endings and blank lines are accepted. A `c` operation's observation has `"op": "c"`
+and the same keys as an `a` line.
 
 The parser takes lines (any iterable of str) so this module does no file I/O; errors are
 `brkdoc.errors.InputError` naming the file and line.
@@ -46,7 +48,7 @@ __all__ = [
     "summarize",
 ]
 
-_OPS = {"a": 3, "r": 3, "f": 2}
+_OPS = {"a": 3, "c": 3, "r": 3, "f": 2}
 
 
 class TraceOp(NamedTuple):
@@ -135,13 +137,13 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: 
         # Fast path for well-formed lines; anything odd is diagnosed by _check_line.
         op = fields[0]
         try:
-            if op == "a" and len(fields) == 3:
+            if op in {"a", "c"} and len(fields) == 3:
                 block = int(fields[1])
                 size: int | None = int(fields[2])
                 if block >= 0 and size >= 0:  # type: ignore[operator]
                     mark(block, 1)
                     count += 1
-                    yield new(TraceOp, (number, "a", block, size))
+                    yield new(TraceOp, (number, op, block, size))
                     continue
             elif op == "f" and len(fields) == 2:
                 block = int(fields[1])
@@ -175,7 +177,7 @@ def _check_line(fields: list[str], raw: str, allocated: IdTable, path: str, numb
     op = fields[0]
     want = _OPS.get(op)
     if want is None:
-        raise InputError(path, number, f"unknown operation {op!r} (expected a, r or f)")
+        raise InputError(path, number, f"unknown operation {op!r} (expected a, c, r or f)")
     if len(fields) != want:
         shape = "f ID" if op == "f" else f"{op} ID SIZE"
         raise InputError(path, number, f"expected '{shape}', got {raw.strip()!r}")
@@ -251,8 +253,10 @@ def simulate(
             yield new(Observation, (i, op, block, None, None, heap.current_break - start,
                                     heap.mmapped))  # fmt: skip
             continue
-        else:
+        elif op == "r":
             pointer = heap.realloc(get(block), size)  # type: ignore[arg-type]
+        else:
+            pointer = heap.calloc(1, size)  # type: ignore[arg-type]
         put(block, pointer)
         if not pointer:
             where, offset = None, None
@@ -296,8 +300,10 @@ def summarize(ops: Iterable[TraceOp], heap: Heap) -> TraceSummary:
                 put(block, malloc(size))  # type: ignore[arg-type]
             elif op == "f":
                 free(get(block))
-            else:
+            elif op == "r":
                 put(block, realloc(get(block), size))  # type: ignore[arg-type]
+            else:
+                put(block, heap.calloc(1, size))  # type: ignore[arg-type]
             count += 1
     except MallocError as error:
         error.trace_op = current

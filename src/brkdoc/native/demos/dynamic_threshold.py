@@ -13,6 +13,8 @@ must leave the break where it is.
 
 from __future__ import annotations
 
+import ctypes
+
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
     SIZE_SZ,
@@ -32,15 +34,20 @@ REQUEST = 1024 * 1024
 DEFAULT_TRIM_THRESHOLD = 128 * 1024
 
 
-def free_and_reallocate(request: int) -> Evidence:
+def free_and_reallocate(request: int, chunk_sizes: dict[str, int] | None = None) -> Evidence:
     """malloc(request), free it, malloc(request) again; where did each come from?
 
     Runs in the child. Shared with the fixed-threshold demo, which runs it after fixing a setting.
+    `chunk_sizes["first"]`, when given, receives the first block's chunk size.
     """
     before = libc.mallinfo2()
     first = libc.malloc(request)
     first_where = where(first)
     after_first = libc.mallinfo2()
+    # The size word just below the pointer, flag bits cleared: what `free` sets the threshold
+    # to. Read, not computed: glibc 2.43 changed the mmapped chunk layout (614cfd0f8a).
+    if chunk_sizes is not None:
+        chunk_sizes["first"] = ctypes.c_size_t.from_address(first - SIZE_SZ).value & ~0x7
     libc.free(first)
     after_free = libc.mallinfo2()
     second = libc.malloc(request)
@@ -59,8 +66,9 @@ def free_and_reallocate(request: int) -> Evidence:
 
 def measure() -> Evidence:
     """Runs in the child."""
-    evidence = free_and_reallocate(REQUEST)
-    new_threshold = evidence["first_mapped_bytes"]
+    chunk_sizes: dict[str, int] = {}
+    evidence = free_and_reallocate(REQUEST, chunk_sizes)
+    new_threshold = chunk_sizes["first"]
     # Chunk size = new threshold: sysmalloc's `nb >= mp_.mmap_threshold` holds, so it is mmapped.
     at_threshold = libc.malloc(new_threshold - SIZE_SZ)
     at_threshold_where = where(at_threshold)
