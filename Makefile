@@ -41,10 +41,10 @@ glibcs: install ## Fetch the locked glibc builds (2.31, 2.41, 2.43, 2.44) into t
 glibc-lock: install ## Lock the libc6 builds the Debian registry serves now (src/brkdoc/native/glibc.lock)
 	$(BIN)/python -m brkdoc.native.glibc_fetch lock
 
-serve: install glibcs ## Build and serve the site on http://127.0.0.1:8000 with live reload
+serve: install glibcs node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload
 	BRKDOC_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
-build: install glibcs ## Strict static build into site/
+build: install glibcs node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
 	$(BIN)/mkdocs build --strict --clean
 
 test: install system-packages node_modules/.installed glibcs ## Run everything: docs blocks, unit tests, lint and type checks

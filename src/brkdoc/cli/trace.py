@@ -37,6 +37,7 @@ from brkdoc.sim import (
     snapshot,
     summarize,
 )
+from brkdoc.sim.jsonl import jsonl_lines, trace_abort
 
 __all__ = ["read_ops", "register"]
 
@@ -203,24 +204,18 @@ def _open_trace(path: str) -> TextIO:
         raise BrkdocError(f"cannot read {path}: {error.strerror}") from None
 
 
-def _abort(path: str, op: TraceOp, error: MallocError) -> BrkdocError:
-    return BrkdocError(f"{path}:{op.line}: {error} (op '{op.op} {op.id}')")
-
-
 def _simulate(args: argparse.Namespace) -> int:
     profile = _profile(args)
     heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
         ops = read_ops(args.trace)
         out = sys.stdout
-        count = 0
         try:
-            for obs in simulate(ops, profile, heap):
-                out.write(format_observation(obs) + "\n")
-                count += 1
-        except MallocError as error:
+            for line in jsonl_lines(ops, _display(args.trace), profile, heap):
+                out.write(line)
+        except BrkdocError:
             out.flush()
-            raise _abort(_display(args.trace), ops[count], error) from None
+            raise
         if args.strace:
             sys.stderr.write(format_strace(heap.syscalls))
         return 0
@@ -233,7 +228,7 @@ def _simulate(args: argparse.Namespace) -> int:
         with _open_trace(args.trace) as handle:
             summary = summarize(parse_trace(_lines(handle), _display(args.trace)), heap)
     except MallocError as error:
-        raise _abort(_display(args.trace), error.trace_op, error) from None
+        raise trace_abort(_display(args.trace), error.trace_op, error) from None
     finally:
         if collecting:
             gc.enable()

@@ -48,10 +48,14 @@ def compile_probe(glibc: str | None = None) -> Path:
 
 
 def parse_probe_output(text: str) -> Evidence:
-    """`name value` lines to a mapping; a value that is an integer becomes an int.
+    r"""`name value` lines to a mapping; a value that is an integer becomes an int.
 
-    >>> parse_probe_output("glibc 2.36\\nthreads 24\\nthp always [madvise] never\\n")
+    ```pycon
+    >>> from brkdoc.native.demos.probe import parse_probe_output
+    >>> parse_probe_output("glibc 2.36\nthreads 24\nthp always [madvise] never\n")
     {'glibc': '2.36', 'threads': 24, 'thp': 'always [madvise] never'}
+
+    ```
     """
     values: Evidence = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -123,8 +127,12 @@ def conduct_probe(
 def glibc_at_least(evidence: Evidence, release: tuple[int, int]) -> bool:
     """Whether the glibc the probe ran on (its `glibc` line) is `release` or later.
 
+    ```pycon
+    >>> from brkdoc.native.demos.probe import glibc_at_least
     >>> glibc_at_least({"glibc": "2.36"}, (2, 44)), glibc_at_least({"glibc": "2.44"}, (2, 44))
     (False, True)
+
+    ```
     """
     major, minor = (int(part) for part in str(evidence["glibc"]).split(".")[:2])
     return (major, minor) >= release
