@@ -19,11 +19,22 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
 	  | { if [ -t 1 ]; then cat; else sed 's/\x1b\[[0-9;]*m//g'; fi; }
 
-$(STAMP): requirements.lock pyproject.toml
+# The installer is uv, pinned and hashed in requirements-uv.lock and bootstrapped into .venv with
+# the venv's own pip; uv then installs the hashed lock (a cold install takes seconds, not minutes).
+# `install`, not `sync`: sync would remove uv itself, which is not in requirements.lock.
+UV := $(BIN)/uv
+UV_PIP := $(UV) pip --quiet
+$(UV): requirements-uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# A .venv made by uv itself has no pip: give it the interpreter's bundled one.
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary :all: \
+	  --require-hashes --no-deps -r requirements-uv.lock
+	@touch $@
+
+$(STAMP): requirements.lock pyproject.toml $(UV)
+	$(UV_PIP) install --python $(BIN)/python --require-hashes --no-deps -r requirements.lock
+	$(UV_PIP) install --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -65,8 +76,9 @@ update-examples: install system-packages ## Rewrite `#>` print output in docs an
 	$(BIN)/pytest tests/test_docs_examples.py --update-examples -q
 	$(BIN)/python -m brkdoc.doccheck.regen examples
 
-lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+lock: $(UV) ## Re-resolve requirements.lock (and the installer's requirements-uv.lock), hashed
+	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+	$(UV) pip compile --quiet requirements-uv.in --universal --python-version 3.11 --generate-hashes -o requirements-uv.lock
 
 clean: ## Remove the virtual environment, the built site and caches
 	rm -rf $(VENV) site .cache .pytest_cache .mypy_cache .ruff_cache
