@@ -46,8 +46,9 @@ install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
 system-packages: ## Install the system packages the tests need (apt, as root), or name what is missing
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
 
-serve: install ## Build and serve the site on http://127.0.0.1:8000 with live reload
-	BRKDOC_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+PORT ?= 8000
+serve: install ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
+	BRKDOC_SITE_URL=http://127.0.0.1:$(PORT)/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT) --livereload
 
 build: install ## Strict static build into site/
 	$(BIN)/mkdocs build --strict --clean
