@@ -19,17 +19,21 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
 	  | { if [ -t 1 ]; then cat; else sed 's/\x1b\[[0-9;]*m//g'; fi; }
 
-# The installer is uv, pinned and hashed in requirements-uv.lock and bootstrapped into .venv with
-# the venv's own pip; uv then installs the hashed lock (a cold install takes seconds, not minutes).
-# `install`, not `sync`: sync would remove uv itself, which is not in requirements.lock.
+# The installer is uv, pinned and hashed in requirements-uv.lock. It goes into .venv with the
+# interpreter's own pip (`pip --python`, pip >= 22.3) when there is one: giving the venv a pip of
+# its own (ensurepip) takes 10-20 s on a busy machine, which is the fallback. uv then installs the
+# hashed lock in seconds. `install`, not `sync`: sync would remove uv, which is not in the lock.
 UV := $(BIN)/uv
 UV_PIP := $(UV) pip --quiet
+PIP_FLAGS := --quiet --disable-pip-version-check --only-binary :all: --require-hashes --no-deps
 $(UV): requirements-uv.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@# A .venv made by uv itself has no pip: give it the interpreter's bundled one.
-	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary :all: \
-	  --require-hashes --no-deps -r requirements-uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	if $(PYTHON) -m pip --python $(BIN)/python --version >/dev/null 2>&1; then \
+	  $(PYTHON) -m pip --python $(BIN)/python install $(PIP_FLAGS) -r requirements-uv.lock; \
+	else \
+	  $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; \
+	  $(BIN)/python -m pip install $(PIP_FLAGS) -r requirements-uv.lock; \
+	fi
 	@touch $@
 
 $(STAMP): requirements.lock pyproject.toml $(UV)
