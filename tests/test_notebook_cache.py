@@ -23,7 +23,8 @@ def test_the_site_config_turns_the_cache_on_with_a_folder_per_input_digest() -> 
     config = load_config(str(ROOT / "mkdocs.yml"))
     plugin = config.plugins["mkdocs-jupyter"]
     # mkdocs.yml alone leaves it off: the plugin's own key misses brkdoc's code.
-    assert plugin.config["cache"] is False
+    cache_in_mkdocs_yml = plugin.config["cache"]
+    assert cache_in_mkdocs_yml is False
     assert any(path.endswith("notebook_cache.py") for path in config["hooks"])
     hook.on_config(config)
     assert plugin.config["cache"] is True
