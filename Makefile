@@ -57,15 +57,33 @@ serve: install ## Build and serve the site on http://127.0.0.1:8000 with live re
 build: install ## Strict static build into site/
 	$(BIN)/mkdocs build --strict --clean
 
-test: install system-packages node_modules/.installed ## Run everything: docs blocks, unit tests, lint and type checks
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+# `make test` spreads pytest over every core (pytest-xdist; N=0 runs it in one process) and ends
+# with the time each part took. `make test T=docs/kernel/brk.md` (a page, a test module, a folder
+# or a node id) runs only that with pytest, in one process unless N is given.
+T ?=
+ifeq ($(T),)
+N ?= auto
+else
+N ?= 0
+endif
+PYTEST := $(BIN)/pytest -n $(N)
+
+test: install system-packages node_modules/.installed ## Run everything (lint, types, every page, unit and browser tests); T=PATH runs one page or module
+ifeq ($(T),)
+	@scripts/timed --report >/dev/null
+	@scripts/timed "ruff check" $(BIN)/ruff check .
+	@scripts/timed "ruff format" $(BIN)/ruff format --check .
+	@scripts/timed mypy $(BIN)/mypy
 	@# Demos run in fresh interpreters; without cached bytecode each one compiles brkdoc first,
 	@# and the compiler's large frees move glibc's dynamic thresholds before the demo starts.
 	@# A wheel install has .pyc files already; an editable checkout gets them here.
-	$(BIN)/python -m compileall -q src/brkdoc
-	$(BIN)/pytest
+	@scripts/timed compileall $(BIN)/python -m compileall -q src/brkdoc
+	@scripts/timed pytest $(PYTEST)
+	@scripts/timed --report
+else
+	@$(BIN)/python -m compileall -q src/brkdoc
+	$(PYTEST) $(T)
+endif
 
 check-workflows: install node_modules/.installed ## zizmor and actionlint over .github/workflows
 	scripts/check-workflows
