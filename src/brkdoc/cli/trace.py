@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.native.oracle import replay_trace
-from brkdoc.native.record import record_trace
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
@@ -155,6 +153,8 @@ def _replay(args: argparse.Namespace) -> int:
     if glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
     ops = _read_ops(args.trace)
+    from brkdoc.native.oracle import replay_trace  # noqa: PLC0415  (start-up: only replay needs it)
+
     observations, message = replay_trace(ops)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
@@ -173,6 +173,8 @@ def _compare(args: argparse.Namespace) -> int:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
     profile = _profile(args)
     ops = _read_ops(args.trace)
+    from brkdoc.native.oracle import replay_trace  # noqa: PLC0415  (start-up: only compare needs it)
+
     real, real_abort = replay_trace(ops)
     heap = Heap(profile, record_syscalls=False)
     model = simulate(ops, profile, heap)
@@ -217,6 +219,8 @@ def _record(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         args.parser.error("give the program to run: brkdoc record -- COMMAND [ARGS...]")
+    from brkdoc.native.record import record_trace  # noqa: PLC0415  (start-up: only record needs it)
+
     summary = record_trace(command, Path(args.output))
     print(summary.describe())
     return 0 if summary.exit_status == 0 else summary.exit_status
