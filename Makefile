@@ -13,7 +13,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 chromium nodejs npm
 
-.PHONY: help install check-workflows system-packages serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
+.PHONY: help install check-workflows system-packages serve build test lint typecheck update-examples sim-compiled lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -98,6 +98,9 @@ typecheck: install ## mypy --strict only
 update-examples: install system-packages ## Rewrite `#>` print output in docs and regenerate examples/ expected output
 	$(BIN)/pytest tests/test_docs_examples.py --update-examples -q
 	$(BIN)/python -m brkdoc.doccheck.regen examples
+
+sim-compiled: install ## Build the optional mypyc-compiled copy of brkdoc.sim under .cache/ and print its folder (needs gcc)
+	$(BIN)/python benchmarks/compiled_sim.py
 
 lock: $(UV) ## Re-resolve requirements.lock (and the installer's requirements-uv.lock), hashed
 	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock

@@ -28,10 +28,9 @@ from brkdoc.buildcache import inputs_digest
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "compiled-sim"
 # Every module of the model except the package's __init__ (which only re-exports).
-MODULES = (
-    "allocate", "bins", "errors", "heap", "params", "profiles", "realloc", "state", "syscalls",
-    "system", "trace", "view",
-)  # fmt: skip
+MODULES = tuple(
+    sorted(path.stem for path in (ROOT / "src/brkdoc/sim").glob("*.py") if path.stem != "__init__")
+)
 _DONE = "compiled.ok"
 
 
