@@ -9,8 +9,9 @@ It writes the trace to a temporary file, then
   (`wait4`'s ru_maxrss);
 - live: replays the same operations through glibc with the oracle (`brkdoc.native.replay.c`,
   compiled once), timing the child process from start to exit with its input and output pipes;
-- prints both figures and their ratio (live / model). Machines are noisy: compare ratios from
-  one run, not figures from different runs.
+- prints both figures and their ratios (live / model), by wall time and by CPU time (from
+  `wait4`, per child). Machines are noisy: compare ratios from one run, not figures from
+  different runs; on a busy machine the CPU-time ratio is the steadier one.
 With `--compiled` it also times the mypyc-compiled copy of the model (benchmarks/compiled_sim.py
 builds it under .cache/ on first use; it needs gcc and the Python headers).
 
@@ -74,39 +75,63 @@ def write_trace(path: Path, ops: int, seed: int) -> None:
 
 
 @dataclass(frozen=True)
-class ModelRun:
-    output: str
-    ops_per_second: float
+class ChildRun:
+    """One child process: what it printed, its wall time, its CPU time and its peak RSS."""
+
+    stdout: bytes
     wall: float
+    cpu: float
     peak_rss_kib: int
 
 
+def run_child(command: list[str], env: dict[str, str], stdin: bytes = b"") -> ChildRun:
+    """Run `command` to completion; `wait4` reports that child's own CPU time and peak RSS.
+
+    CPU time is what the ratios below use as well as wall time: with other work on the
+    machine, a process's wall time depends on how often it got a core, its CPU time much less.
+    """
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out:
+        given.write(stdin)
+        given.seek(0)
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdin=given, stdout=out, stderr=subprocess.PIPE, env=env)
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        child.stderr.close()
+        out.seek(0)
+        output = out.read()
+    if child.returncode != 0:
+        message = errors.decode(errors="replace").strip()
+        raise SystemExit(f"{command[0]} failed ({child.returncode}): {message}")
+    return ChildRun(output, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    output: str
+    ops_per_second: float
+    child: ChildRun
+
+
 def run_model(trace: Path, pythonpath: Path | None = None) -> ModelRun:
-    """`brkdoc simulate` in a fresh interpreter, with its own peak RSS."""
+    """`brkdoc simulate` in a fresh interpreter (the compiled copy first on the path if given)."""
     env = dict(os.environ)
     if pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "brkdoc", "simulate", str(trace), "--glibc", "2.36"]
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-        # wait4, not wait: it reports this child's own peak RSS.
-        _pid, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        output, errors = out.read(), err.read()
-    if child.returncode != 0:
-        raise SystemExit(f"brkdoc simulate failed ({child.returncode}): {errors.strip()}")
+    child = run_child(command, env)
+    output = child.stdout.decode()
     found = re.search(r"^speed: ([\d,]+) ops/s$", output, re.MULTILINE)
     if found is None:
         raise SystemExit(f"brkdoc simulate printed no speed line:\n{output}")
-    return ModelRun(output.rstrip(), float(found.group(1).replace(",", "")), wall, usage.ru_maxrss)
+    return ModelRun(output.rstrip(), float(found.group(1).replace(",", "")), child)
 
 
-def run_live(trace: Path) -> tuple[int, float]:
-    """(ops, seconds) for the oracle child replaying the trace: start, replay, pipes, exit."""
+def run_live(trace: Path) -> tuple[int, ChildRun]:
+    """The oracle child replaying the trace through glibc: start, replay, pipes, exit."""
     slots: dict[int, int] = {}
     payload = bytearray()
     pack = struct.Struct("=Qqq").pack
@@ -118,20 +143,21 @@ def run_live(trace: Path) -> tuple[int, float]:
             count += 1
     payload[:0] = struct.pack("=Q", len(slots))
     binary = str(oracle_binary())  # compiled (or found in the cache) before the clock starts
-    env = clean_malloc_environment()
-    started = time.perf_counter()
-    done = subprocess.run([binary], input=bytes(payload), capture_output=True, env=env, check=False)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0 or len(done.stdout) != 8 + 32 * count:
-        raise SystemExit(f"the oracle failed ({done.returncode}): {done.stderr.decode().strip()}")
-    return count, elapsed
+    child = run_child([binary], clean_malloc_environment(), bytes(payload))
+    if len(child.stdout) != 8 + 32 * count:
+        raise SystemExit(f"the oracle replayed {(len(child.stdout) - 8) // 32} of {count} ops")
+    return count, child
 
 
-def _model_line(label: str, run: ModelRun, ops: int, live_rate: float) -> str:
+def _model_line(label: str, run: ModelRun, ops: int, live: ChildRun) -> str:
+    child = run.child
     return (
-        f"{label}: {run.ops_per_second:,.0f} ops/s (brkdoc's speed line; {ops / run.wall:,.0f} "
-        f"ops/s with interpreter start), peak RSS {run.peak_rss_kib / 1024:.1f} MB, "
-        f"live/model {live_rate / run.ops_per_second:.1f}x"
+        f"{label}: {run.ops_per_second:,.0f} ops/s (brkdoc's speed line); whole process "
+        f"{ops / child.wall:,.0f} ops/s wall, {ops / child.cpu:,.0f} ops/s CPU; "
+        f"peak RSS {child.peak_rss_kib / 1024:.1f} MB\n"
+        f"  live/model: {ops / live.wall / run.ops_per_second:.1f}x (speed line vs live wall), "
+        f"{child.wall / live.wall:.1f}x (wall, whole processes), "
+        f"{child.cpu / live.cpu:.1f}x (CPU time, whole processes)"
     )
 
 
@@ -151,16 +177,18 @@ def main() -> int:
         write_trace(path, args.ops, args.seed)
         model = run_model(path)
         fast = run_model(path, compiled) if compiled is not None else None
-        ops, live_seconds = run_live(path)
-    live_rate = ops / live_seconds
+        ops, live = run_live(path)
     print(model.output)
-    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(f"live glibc replay: {live_rate:,.0f} ops/s ({ops:,} ops in {live_seconds:.2f} s)")
-    print(_model_line("model, pure Python", model, ops, live_rate))
+    print("load average at the end: {:.2f} {:.2f} {:.2f} (2 cores here)".format(*os.getloadavg()))
+    print(
+        f"live glibc replay: {ops / live.wall:,.0f} ops/s wall, {ops / live.cpu:,.0f} ops/s CPU "
+        f"({ops:,} ops; whole oracle process, pipes included)"
+    )
+    print(_model_line("model, pure Python", model, ops, live))
     if fast is not None:
         if fast.output.split("\nspeed:")[0] != model.output.split("\nspeed:")[0]:
             raise SystemExit("the compiled model's summary differs from the pure model's")
-        print(_model_line("model, mypyc-compiled", fast, ops, live_rate))
+        print(_model_line("model, mypyc-compiled", fast, ops, live))
     return 0
 
 

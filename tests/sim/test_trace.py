@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from brkdoc.errors import InputError
-from brkdoc.sim import Observation, TraceOp, format_observation, parse_observation, parse_trace
+from brkdoc.sim import (
+    Heap,
+    MallocAbort,
+    Observation,
+    TraceOp,
+    format_observation,
+    parse_observation,
+    parse_trace,
+    summarize,
+    summarize_lines,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_four_line_header_and_crlf() -> None:
@@ -39,6 +53,36 @@ def test_malformed_traces(lines: list[str], line: int, message: str) -> None:
     assert caught.value.line == line
     assert message in caught.value.message
     assert str(caught.value).startswith(f"bad.rep:{line}: ")
+    # The one-pass summary rejects the same traces with the same error.
+    with pytest.raises(InputError) as one_pass:
+        summarize_lines(lines, "bad.rep", Heap())
+    assert str(one_pass.value) == str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "examples" / "traces").rglob("*.rep")),
+    ids=lambda path: path.stem,
+)
+def test_the_one_pass_summary_equals_parse_then_summarize(path: Path) -> None:
+    lines = path.read_text(encoding="latin-1").splitlines(keepends=True)
+    two_pass_heap, one_pass_heap = Heap(), Heap()
+    two_pass = summarize(parse_trace(lines, path.name), two_pass_heap)
+    assert summarize_lines(lines, path.name, one_pass_heap) == two_pass
+    assert one_pass_heap.syscalls == two_pass_heap.syscalls
+    assert two_pass.ops > 0
+
+
+def test_the_one_pass_summary_reports_the_failing_operation() -> None:
+    # A double free of a small block is glibc's "double free detected in tcache 2".
+    lines = ["2", "4", "a 0 40", "a 1 40", "f 0", "f 0"]
+    with pytest.raises(MallocAbort) as two_pass:
+        summarize(parse_trace(lines, "t.rep"), Heap())
+    with pytest.raises(MallocAbort) as one_pass:
+        summarize_lines(lines, "t.rep", Heap())
+    assert str(one_pass.value) == str(two_pass.value)
+    assert one_pass.value.trace_op == two_pass.value.trace_op == TraceOp(6, "f", 0, None)
+    assert one_pass.value.ops_done == two_pass.value.ops_done == 3
 
 
 def test_observation_round_trip() -> None:

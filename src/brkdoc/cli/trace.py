@@ -24,7 +24,7 @@ from brkdoc.sim import (
     profile_for_version,
     simulate,
     snapshot,
-    summarize,
+    summarize_lines,
 )
 
 __all__ = ["register"]
@@ -128,7 +128,7 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _open_trace(args.trace) as handle:
-            summary = summarize(parse_trace(handle, args.trace), heap)
+            summary = summarize_lines(handle, args.trace, heap)
     except MallocError as error:
         raise _abort(args.trace, error.trace_op, error) from None
     finally:

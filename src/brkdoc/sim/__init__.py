@@ -63,6 +63,7 @@ from brkdoc.sim.trace import (
     parse_trace,
     simulate,
     summarize,
+    summarize_lines,
 )
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
@@ -97,4 +98,5 @@ __all__ = [
     "simulate",
     "snapshot",
     "summarize",
+    "summarize_lines",
 ]
