@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,20 @@ def test_observation_round_trip() -> None:
         "mmapped",
     ]
     assert parse_observation(line) == obs
+
+
+@pytest.mark.parametrize(
+    "obs",
+    [
+        Observation(0, "a", 0, "heap", 672, 135168, 0),
+        Observation(1, "f", 0, None, None, 135168, 0),
+        Observation(2, "r", 7, "mmap", None, 0, 1 << 40),
+        Observation(3, "c", 1 << 70, "heap", -16, -4096, 0),
+        # Off the fast path: json.dumps itself.
+        Observation(4, 'x"y', 2, "h\u00e9ap", 1, 2, 3),
+        Observation(5, "a", True, "heap", 1, 2, 3),
+    ],
+)
+def test_format_observation_writes_what_json_dumps_writes(obs: Observation) -> None:
+    assert format_observation(obs) == json.dumps(obs._asdict())
+    assert parse_observation(format_observation(obs)) == obs

@@ -96,8 +96,8 @@ class Heap(Reallocator):
         """`malloc(size)`: a pointer, or 0 if glibc would fail with ENOMEM."""
         if size > PTRDIFF_MAX or size < 0:
             return 0
-        nb = (size + 23) & ~15
-        nb = max(nb, 32)
+        # request2size, in glibc's own form (below MINSIZE, MINSIZE) rather than a max() call.
+        nb = (size + 23) & ~15 if size + 23 >= 32 else 32
         if self.tcache is None:
             self._tcache_init()
         tc_idx = (nb - 17) >> 4

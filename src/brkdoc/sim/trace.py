@@ -77,8 +77,33 @@ class Observation(NamedTuple):
 
 
 def format_observation(obs: Observation) -> str:
-    """One JSON line with exactly the keys i, op, id, where, offset, brk, mmapped."""
+    """One JSON line with exactly the keys i, op, id, where, offset, brk, mmapped.
+
+    The same text as `json.dumps(obs._asdict())`, written out by hand: `--jsonl` prints one
+    per operation, and json.dumps costs several times as much. Anything but the usual plain
+    values (an int, or a short ASCII word for op and where) goes through json.dumps.
+    """
+    i, op, block, where, offset, brk, mmapped = obs
+    if (
+        type(i) is int
+        and type(block) is int
+        and type(brk) is int
+        and type(mmapped) is int
+        and (type(offset) is int or offset is None)
+        and op in _PLAIN_WORDS
+        and (where is None or where in _PLAIN_WORDS)
+    ):
+        where_text = "null" if where is None else f'"{where}"'
+        offset_text = "null" if offset is None else str(offset)
+        return (
+            f'{{"i": {i}, "op": "{op}", "id": {block}, "where": {where_text}, '
+            f'"offset": {offset_text}, "brk": {brk}, "mmapped": {mmapped}}}'
+        )
     return json.dumps(obs._asdict())
+
+
+# Strings that JSON writes as themselves between quotes: the ops and the places a block lives.
+_PLAIN_WORDS = frozenset({"a", "r", "f", "c", "heap", "mmap"})
 
 
 def parse_observation(line: str) -> Observation:
