@@ -13,7 +13,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 chromium nodejs npm
 
-.PHONY: help install check-workflows system-packages serve build test lint typecheck update-examples sim-compiled lock clean
+.PHONY: help install check-workflows system-packages glibcs glibc-lock serve build test lint typecheck update-examples sim-compiled lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -50,11 +50,17 @@ install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
 system-packages: ## Install the system packages the tests need (apt, as root), or name what is missing
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
 
+glibcs: install ## Fetch the locked glibc builds (2.31, 2.41, 2.43, 2.44) into the cache; no network when cached
+	$(BIN)/python -m brkdoc.native.glibc_fetch fetch
+
+glibc-lock: install ## Lock the libc6 builds the Debian registry serves now (src/brkdoc/native/glibc.lock)
+	$(BIN)/python -m brkdoc.native.glibc_fetch lock
+
 PORT ?= 8000
-serve: install ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
+serve: install glibcs ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
 	BRKDOC_SITE_URL=http://127.0.0.1:$(PORT)/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT) --livereload
 
-build: install ## Strict static build into site/
+build: install glibcs ## Strict static build into site/
 	$(BIN)/mkdocs build --strict --clean
 
 # `make test` spreads pytest over every core (pytest-xdist; N=0 runs it in one process) and ends
@@ -68,7 +74,7 @@ N ?= 0
 endif
 PYTEST := $(BIN)/pytest -n $(N)
 
-test: install system-packages node_modules/.installed ## Run everything (lint, types, every page, unit and browser tests); T=PATH runs one page or module
+test: install system-packages node_modules/.installed glibcs ## Run everything (lint, types, every page, unit and browser tests); T=PATH runs one page or module
 ifeq ($(T),)
 	@scripts/timed --report >/dev/null
 	@scripts/timed "ruff check" $(BIN)/ruff check .

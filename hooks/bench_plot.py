@@ -9,6 +9,7 @@ docs/tradeoffs.md never contains a measured number. It holds markers that this h
     <!-- bench:sweep -->           malloc+free across the threshold, as a table
     <!-- bench:returns -->         the time to return memory
     <!-- bench:ns EXPERIMENT.KEY --> one raw value as a duration, e.g. kernel.first_touch_per_page
+    <!-- bench:count KEY -->       one whole number of the report, e.g. vma_many
     <!-- bench:plot -->            the malloc+free plot, inlined as SVG
 
 The plot is drawn with matplotlib. Its text, axes and grid use `currentColor`, so the SVG takes
@@ -190,6 +191,11 @@ def render_marker(report: BenchReport, data: dict[str, Any], name: str, arg: str
             return format_ns(report.raw[experiment][key])
         except KeyError:
             raise _error(f"bench_plot: no measurement {arg!r} in {DATA_FILE}") from None
+    if name == "count":
+        value = data.get(arg or "")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _error(f"bench_plot: no count {arg!r} in {DATA_FILE}")
+        return f"{value:,}"
     raise _error(f"bench_plot: unknown marker bench:{name}")
 
 

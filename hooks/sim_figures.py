@@ -10,6 +10,8 @@ TRACES) through the simulator and adds each SVG to the build as a generated file
 `simulator/figures/`, so a page links to it like any other image and the strict build checks
 the link. `on_page_content` then swaps each such `<img>` for the SVG itself: an inline SVG
 takes the page's text colour and follows Material's light/dark switch, which an `<img>` cannot.
+Each inlined figure sits in a `bkf-scroll` box (docs/assets/brkdoc.css): on a screen narrower
+than the figure it keeps its drawn size and scrolls sideways, so its labels stay readable.
 The standalone files stay in the site for anyone who opens or saves a figure.
 
 The figures are never committed; a build draws them from the current simulator. `make serve`
@@ -87,7 +89,10 @@ def inline_figures(html: str, figures: dict[str, str]) -> str:
 
     def swap(match: re.Match[str]) -> str:
         svg = figures.get(match.group("name"))
-        return match.group(0) if svg is None else svg.strip()
+        if svg is None:
+            return match.group(0)
+        # A span, because the image sits in a paragraph; focusable, so a keyboard can scroll it.
+        return f'<span class="bkf-scroll" tabindex="0">{svg.strip()}</span>'
 
     return _IMG.sub(swap, html)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import shutil
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -39,13 +40,24 @@ def test_the_page_carries_the_marker_once() -> None:
     assert PAGE.read_text(encoding="utf-8").count(MARKER) == 1
 
 
-def test_hook_replaces_the_marker_on_the_provenance_page_only() -> None:
+def test_hook_replaces_the_markers_on_the_provenance_page_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hook = _hook()
-    text = f"before\n\n{MARKER}\n\nafter\n"
+    # One short trace instead of all twelve keeps this test quick; the build uses all.
+    shutil.copy(hook.TRACES / "short1-bal.rep", tmp_path)
+    monkeypatch.setattr(hook, "TRACES", tmp_path)
+    text = f"before\n\n{MARKER}\n\n{hook.MATRIX_MARKER}\n\nafter\n"
     built = hook.on_page_markdown(text, page=_page("about/provenance.md"))
     assert MARKER not in built
+    assert hook.MATRIX_MARKER not in built
     assert f"| Kernel | {platform.release()} |" in built
+    assert "| 2.43 | `2.43-7` | sid | through its own ld.so | 1 of 1 | 12 | 12 |" in built
     assert hook.on_page_markdown(text, page=_page("index.md")) == text
+
+
+def test_the_page_carries_the_matrix_marker_once() -> None:
+    assert PAGE.read_text(encoding="utf-8").count(_hook().MATRIX_MARKER) == 1
 
 
 def test_hook_stops_the_build_when_the_marker_is_gone() -> None:

@@ -66,7 +66,9 @@ for size in [200_000, 1 << 20, 4 << 20, 16 << 20, 32 << 20, 40 << 20]:
 # the threshold after each free.
 
 # %%
-import matplotlib.pyplot as plt
+from IPython.display import SVG, display
+
+from brkdoc.render.timeline import render_step_chart
 
 heap = Heap()
 sizes = [300_000, 600_000, 2 << 20, 8 << 20, 1 << 20, 12 << 20, 500_000, 20 << 20, 40 << 20]
@@ -77,15 +79,14 @@ for size in sizes:
     heap.free(heap.malloc(size))
     thresholds.append(heap.mmap_threshold)
 
-fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=80)
-ax.step(range(len(thresholds)), [t / (1 << 20) for t in thresholds], where="post")
-ax.axhline(32, linestyle="--", linewidth=1, color="grey")
-ax.text(0.1, 32.5, "DEFAULT_MMAP_THRESHOLD_MAX (32 MiB)", fontsize=8)
-ax.set_xlabel("after this many frees")
-ax.set_ylabel("mmap threshold (MiB)")
-ax.set_ylim(0, 36)
-fig.tight_layout()
-plt.show()
+# The site's own chart drawing: its colours follow the page's light or dark scheme.
+chart = render_step_chart(
+    [("mmap threshold", thresholds)],
+    "The mmap threshold after each free",
+    "after this many frees",
+    marks=[(32 << 20, "DEFAULT_MMAP_THRESHOLD_MAX (32 MiB)")],
+)
+display(SVG(chart))
 
 # %% [markdown]
 # The threshold never comes down by itself. Frees of smaller chunks (1 MiB after 8 MiB) do

@@ -46,24 +46,12 @@ print(f"mmapped: peak {max(mmapped):,} bytes, final {mmapped[-1]:,} bytes")
 print("system calls:", heap.syscall_counts)
 
 # %%
-import matplotlib.pyplot as plt
+from IPython.display import SVG, display
 
-KIB = 1024
-fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=80)
-ax.step(range(len(brk)), [b / KIB for b in brk], where="post", label="program break")
-ax.step(
-    range(len(mmapped)),
-    [m / KIB for m in mmapped],
-    where="post",
-    linestyle="--",
-    label="bytes in mmapped chunks",
-)
-ax.set_xlabel("operation")
-ax.set_ylabel("KiB above the start")
-ax.set_ylim(bottom=0)
-ax.legend(loc="lower right", fontsize=8)
-fig.tight_layout()
-plt.show()
+from brkdoc.render import render_timeline
+
+# The site's own chart drawing: its colours follow the page's light or dark scheme.
+display(SVG(render_timeline(brk, mmapped, "python-startup: break and mmapped bytes")))
 
 # %% [markdown]
 # The break only ever goes up. It grows in steps of at least 128 KiB, because `sysmalloc`
@@ -78,32 +66,29 @@ plt.show()
 # sends more requests to `mmap`. Each setting also switches the dynamic threshold off.
 
 # %%
+from brkdoc.render.timeline import render_step_chart
 from brkdoc.sim import M_MMAP_THRESHOLD, M_TOP_PAD
 
+KIB = 1024
 settings = {
     "defaults": [],
     "M_TOP_PAD = 0": [(M_TOP_PAD, 0)],
     "M_MMAP_THRESHOLD = 64 KiB": [(M_MMAP_THRESHOLD, 64 * KIB)],
 }
-fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=80)
+breaks = []
 for name, calls in settings.items():
     heap = Heap()
     for param, value in calls:
         heap.mallopt(param, value)
     series = [obs.brk for obs in simulate(ops, heap=heap)]
-    ax.step(range(len(series)), [b / KIB for b in series], where="post", label=name)
+    breaks.append((name, series))
     print(f"{name:<26} peak break {max(series) // KIB:>4} KiB, system calls {heap.syscall_counts}")
-ax.set_xlabel("operation")
-ax.set_ylabel("break, KiB above the start")
-ax.set_ylim(bottom=0)
-ax.legend(loc="lower right", fontsize=8)
-fig.tight_layout()
-plt.show()
+display(SVG(render_step_chart(breaks, "The break above its start, three settings")))
 
 # %% [markdown]
-# (Up to operation 531 the two settings move the break alike, so the default line is hidden
+# (Up to operation 528 the two settings move the break alike, so the default line is hidden
 # under the 64 KiB one.) Without `top_pad` the heap peaks about 200 KiB lower, but the
-# program makes 37 `brk` calls instead of 5. It also makes a second `mmap`: the 128 KiB
+# program makes 40 `brk` calls instead of 5. It also makes a second `mmap`: the 128 KiB
 # request that the padded top chunk served with the defaults no longer fits in the top chunk,
 # and it is at the threshold, so it goes to `mmap`. A 64 KiB mmap threshold also keeps the
 # heap smaller: one more request, of about 100 KiB, goes to `mmap`. These

@@ -91,6 +91,71 @@ def test_saved_data_says_how_it_was_made() -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["measured_on"])
 
 
+def test_counts_render_with_separators_and_unknown_counts_stop_the_build(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]]
+) -> None:
+    assert hook.replace_markers("<!-- bench:count vma_many -->", *loaded) == (
+        f"{loaded[1]['vma_many']:,}"
+    )
+    for marker in ("<!-- bench:count nope -->", "<!-- bench:count machine -->"):
+        with pytest.raises(PluginError, match="no count"):
+            hook.replace_markers(marker, *loaded)
+
+
+_FENCE = re.compile(r"^( *)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.MULTILINE | re.DOTALL)
+_DURATION = re.compile(r"\b\d+(?:\.\d+)? ?(?:ns|µs|us|ms)\b")
+
+
+def _prose(page: Path) -> str:
+    """A page's text outside fenced blocks (blocks show live output, checked elsewhere)."""
+    return _FENCE.sub("", page.read_text(encoding="utf-8"))
+
+
+def _measured_texts(hook: ModuleType, data: dict[str, Any]) -> set[str]:
+    """Every benchmark number as the renderer would write it, and counts as typed by hand."""
+    durations = [row["ns"] for row in data["costs"]]
+    durations += [v for group in data["raw"].values() for v in group.values()]
+    texts = {hook.format_ns(ns) for ns in durations if isinstance(ns, (int, float)) and ns}
+    for key in ("vma_baseline", "vma_many"):
+        if data[key] >= 1000:  # small counts (24) are too common to be evidence of copying
+            texts |= {f"{data[key]:,}", str(data[key])}
+    return texts
+
+
+def _typed(pages: list[Path], texts: set[str]) -> list[str]:
+    return [
+        f"{page.name}: {text}"
+        for page in pages
+        for text in sorted(texts)
+        if re.search(rf"(?<![\d.,]){re.escape(text)}(?![\d,])", _prose(page))
+    ]
+
+
+def test_no_page_types_a_benchmark_number(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]]
+) -> None:
+    pages = sorted((ROOT / "docs").rglob("*.md"))
+    typed = _typed(pages, _measured_texts(hook, loaded[1]))
+    assert not typed, "benchmark numbers typed by hand; use a bench: marker instead"
+
+
+def test_the_benchmark_page_types_no_duration_at_all() -> None:
+    assert _DURATION.findall(_prose(ROOT / "docs" / "tradeoffs.md")) == []
+
+
+def test_the_typed_number_check_can_fail(
+    hook: ModuleType, loaded: tuple[Any, dict[str, Any]], tmp_path: Path
+) -> None:
+    number = hook.format_ns(loaded[1]["raw"]["kernel"]["first_touch_per_page"])
+    page = tmp_path / "page.md"
+    many = f"{loaded[1]['vma_many']:,}"
+    page.write_text(f"{many} VMAs; a touch costs {number}.\n\n```console\n$ true\n```\n")
+    assert _typed([page], _measured_texts(hook, loaded[1])) == [
+        f"page.md: {text}" for text in sorted({number, many})
+    ]
+    assert _DURATION.search(_prose(page))
+
+
 def test_the_plot_is_drawn_once_per_set_of_inputs(
     hook: ModuleType,
     loaded: tuple[Any, dict[str, Any]],

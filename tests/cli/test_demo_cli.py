@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from brkdoc.cli import main
-from brkdoc.native import DEMO_NAMES, libc
+from brkdoc.native import DEMO_NAMES, glibcs, libc
 from brkdoc.platform import glibc_version
 
 needs_glibc = pytest.mark.skipif(
@@ -26,7 +28,7 @@ def test_list_names_every_demo_with_its_claim(capsys: pytest.CaptureFixture[str]
 def test_json_is_one_object_with_the_five_keys(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "threshold", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"name", "claim", "holds", "evidence", "glibc"}
+    assert set(result) == {"name", "claim", "holds", "evidence", "glibc", "build"}
     assert result["name"] == "threshold"
     assert result["holds"] is True
     assert result["evidence"]["big_where"] == "mmap"
@@ -70,3 +72,45 @@ def test_not_glibc_is_one_line_and_no_traceback(
     assert captured.out == ""
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("brkdoc: the live demos need glibc's malloc")
+
+
+@needs_glibc
+@pytest.mark.parametrize("version", glibcs.CHECKED_VERSIONS)
+def test_json_names_the_build_the_demo_ran_on(
+    version: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["demo", "threshold", "--glibc", version, "--json"])
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["glibc"] == version
+    assert result["build"] == glibcs.build_for(version).build
+    starts = subprocess.run(
+        glibcs.run_argv(version, [sys.executable, "-c", "pass"]), capture_output=True, check=False
+    )
+    if starts.returncode == 0:
+        assert status == 0
+        assert result["holds"] is True
+        assert captured.err == ""
+    else:
+        # Said plainly: no verdict, a reason, and exit status 3 (not "the claim is false").
+        assert status == 3
+        assert result["ran"] is False
+        assert "holds" not in result
+        assert result["reason"].startswith(f"this Python cannot start on glibc {version}: ")
+        assert captured.err == f"brkdoc: {result['reason']}\n"
+
+
+@needs_glibc
+def test_the_report_names_the_build_when_one_is_asked_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "threshold", "--glibc", "2.43"]) == 0
+    build = glibcs.build_for("2.43").build
+    assert capsys.readouterr().out.startswith(f"threshold: holds (glibc 2.43, build {build})\n")
+
+
+def test_an_unchecked_glibc_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "threshold", "--glibc", "2.39"])
+    assert caught.value.code == 2
+    assert "invalid choice: '2.39'" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from brkdoc.cli import main
+from brkdoc.native.glibcs import locked_builds
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -47,9 +48,9 @@ def test_simulate_jsonl_has_exactly_the_contract_keys(
 
 
 def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", str(small_trace), "--glibc", "2.39"]) == 0
+    assert main(["simulate", str(small_trace), "--glibc", "2.43"]) == 0
     out = capsys.readouterr().out
-    assert "(glibc 2.39 model)" in out
+    assert "(glibc 2.43 model)" in out
     assert "ops: 4\n" in out
     assert "peak break: +135168 bytes\n" in out
     assert "peak mmapped: 200704 bytes\n" in out
@@ -74,18 +75,19 @@ def test_compare_agrees_on_a_shared_trace() -> None:
 
 
 def test_compare_reports_the_first_difference(tmp_path: Path) -> None:
-    # realloc to exactly the usable size of an mmapped block: 2.36 calls mremap, 2.39 does not.
-    trace = tmp_path / "mremap.rep"
-    trace.write_text("1\n2\na 0 200000\nr 0 200688\n")
-    result = _brkdoc("compare", str(trace), "--glibc", "2.39")
+    # The real 2.43 against the 2.36 model: 2.43 sets the tcache up only at the first free, so
+    # its first block sits at 0x10, not after the 0x290-byte tcache struct.
+    trace = tmp_path / "first.rep"
+    trace.write_text("1\n2\na 0 24\na 1 200000\n")
+    result = _brkdoc("compare", str(trace), "--glibc", "2.43", "--model", "2.36")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{trace}:4: first difference at op 1 ('r 0 200688')"
+    assert lines[0] == f"{trace}:3: first difference at op 0 ('a 0 24')"
     assert lines[1].startswith("  model: {")
-    assert '"mmapped": 200704' in lines[1]
-    assert '"mmapped": 204800' in lines[2]
+    assert '"offset": 672' in lines[1]
+    assert '"offset": 16' in lines[2]
     assert "the model's heap after that op:" in result.stdout
-    assert "mmapped chunk at" in result.stdout
+    assert "(tcache structure)" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -146,3 +148,95 @@ def test_simulate_can_print_its_syscalls(
     assert lines[2].startswith("mmap(NULL, 200704, PROT_READ|PROT_WRITE, ")
     assert lines[3].startswith("munmap(0x")
     assert lines[4].startswith("trace: ")
+
+
+# The first malloc(24) of a fresh process, measured on each real build (0x10 once the tcache
+# struct waits for the first free, from 2.43).
+FIRST_POINTER = {"2.31": 0x2A0, "2.36": 0x2A0, "2.41": 0x2A0, "2.43": 0x10, "2.44": 0x10}
+
+
+@pytest.mark.parametrize("version", sorted(FIRST_POINTER))
+def test_replay_runs_on_the_named_build(
+    version: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("0\n1\n1\n1\na 0 24\n", encoding="utf-8")
+    assert main(["replay", str(trace), "--glibc", version]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert first["offset"] == FIRST_POINTER[version]
+
+
+def test_replay_and_compare_refuse_an_unchecked_glibc(small_trace: Path) -> None:
+    for command in ("replay", "compare"):
+        done = _brkdoc(command, str(small_trace), "--glibc", "2.39")
+        assert done.returncode == 2
+        assert "invalid choice: '2.39' (choose from '2.31', '2.36', '2.41', '2.43', '2.44')" in (
+            done.stderr
+        )
+
+
+def test_an_unfetched_build_is_one_line_naming_make_glibcs(
+    small_trace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
+    done = _brkdoc("compare", str(small_trace), "--glibc", "2.44")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    build = locked_builds()["2.44"].build
+    assert done.stderr == f"brkdoc: glibc 2.44 ({build}) is not fetched: run `make glibcs`\n"
+
+
+def test_simulate_refuses_an_unmodelled_glibc_naming_the_checked_ones(tmp_path: Path) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("1\n1\na 0 10\n")
+    result = _brkdoc("simulate", str(trace), "--glibc", "2.39")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "glibc 2.39 is not modelled; the checked versions are 2.31, 2.36, 2.41, 2.43, 2.44" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("running", "said"),
+    [("2.39", "the running glibc is 2.39"), (None, "the running C library is not glibc")],
+)
+def test_simulate_without_glibc_refuses_when_the_running_one_is_not_modelled(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    running: str | None,
+    said: str,
+) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("1\n1\na 0 10\n")
+    monkeypatch.setattr("brkdoc.cli.trace.glibc_version", lambda: running)
+    assert main(["simulate", str(trace)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert said in captured.err
+    assert "--glibc (2.31, 2.36, 2.41, 2.43, 2.44)" in captured.err
+
+
+def test_simulate_defaults_to_the_running_glibc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "one.rep"
+    trace.write_text("1\n1\na 0 10\n")
+    monkeypatch.setattr("brkdoc.cli.trace.glibc_version", lambda: "2.43")
+    assert main(["simulate", str(trace), "--jsonl"]) == 0
+    assert '"offset": 16' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("version", ["2.36", "2.43"])
+def test_calloc_lines_replay_and_simulate_alike(tmp_path: Path, version: str) -> None:
+    trace = tmp_path / "calloc.rep"
+    trace.write_text("1\n5\na 0 40\nf 0\nc 1 40\nc 2 300000\nf 2\n")
+    real = _brkdoc("replay", str(trace), "--glibc", version)
+    model = _brkdoc("simulate", str(trace), "--jsonl", "--glibc", version)
+    assert real.returncode == 0, real.stderr
+    assert real.stdout == model.stdout
+    lines = [json.loads(line) for line in model.stdout.splitlines()]
+    assert [line["op"] for line in lines] == ["a", "f", "c", "c", "f"]
+    assert all(list(line) == KEYS for line in lines)

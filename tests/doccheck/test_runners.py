@@ -76,3 +76,33 @@ def test_c_output_is_compared(tmp_path: Path) -> None:
     source = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
     assert compile_c(source, "h.c", tmp_path, "hello\n") is None
     assert compile_c(source, "h.c", tmp_path, "goodbye\n") is not None
+
+
+FIRST_POINTER = """#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(void) {
+    char *start = sbrk(0);
+    char *p = malloc(24);
+    printf("%#lx\\n", (long) (p - start));
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize(("glibc", "offset"), [("2.31", "0x2a0"), ("2.43", "0x10")])
+def test_a_c_block_runs_on_the_glibc_it_names(glibc: str, offset: str, tmp_path: Path) -> None:
+    assert compile_c(FIRST_POINTER, "first.c", tmp_path, f"{offset}\n", glibc) is None
+    other = "0x10" if offset == "0x2a0" else "0x2a0"
+    failure = compile_c(FIRST_POINTER, "first.c", tmp_path, f"{other}\n", glibc)
+    assert failure is not None
+    assert f"+ {offset}" in failure
+    assert (tmp_path / f"first-glibc-{glibc}").exists()
+
+
+def test_an_unchecked_glibc_on_a_block_names_the_checked_ones(tmp_path: Path) -> None:
+    failure = compile_c(FIRST_POINTER, "first.c", tmp_path, "0x10\n", "2.39")
+    assert failure == (
+        'glibc="2.39": glibc 2.39 is not one of the checked versions (2.31, 2.36, 2.41, 2.43, 2.44)'
+    )

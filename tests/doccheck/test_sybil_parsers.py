@@ -63,3 +63,43 @@ def test_page_folder_holds_included_c_files(tmp_path: Path) -> None:
     document = sybil.parse(tmp_path / "page.md")
     console = list(document.examples())[1]
     console.evaluate()
+
+
+def _evaluate_all(tmp_path: Path, page: str) -> list[str | None]:
+    (tmp_path / "page.md").write_text(page)
+    sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
+    results: list[str | None] = []
+    for example in sybil.parse(tmp_path / "page.md").examples():
+        try:
+            example.evaluate()
+            results.append(None)
+        except Exception as error:  # sybil raises its own failure type, with our text
+            results.append(str(error))
+    return results
+
+
+FIRST = (
+    "#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n"
+    "int main(void) {\n    char *start = sbrk(0);\n    char *p = malloc(24);\n"
+    '    printf("%#lx\\n", (long) (p - start));\n    return 0;\n}\n'
+)
+
+
+def test_a_glibc_attribute_runs_a_tab_on_that_build(tmp_path: Path) -> None:
+    page = "\n".join(
+        f'=== "{glibc}"\n\n    ```c title="first.c" glibc="{glibc}"\n'
+        + "".join(f"    {line}\n" for line in FIRST.splitlines())
+        + f"    ```\n\n    ```output\n    {offset}\n    ```\n"
+        for glibc, offset in (("2.36", "0x2a0"), ("2.43", "0x10"), ("2.44", "0x2a0"))
+    )
+    results = _evaluate_all(tmp_path, page)
+    assert results[:2] == [None, None]
+    assert results[2] is not None
+    assert "+ 0x10" in results[2]  # the 2.44 tab claims 0x2a0; its build prints 0x10
+
+
+def test_a_glibc_attribute_on_another_fence_is_refused(tmp_path: Path) -> None:
+    results = _evaluate_all(tmp_path, '```console glibc="2.43"\n$ true\n```\n')
+    assert len(results) == 1
+    assert results[0] is not None
+    assert results[0].endswith("glibc=\"...\" applies to c blocks only, not to a 'console' fence")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import pytest
 
 from brkdoc.errors import NotGlibcError
-from brkdoc.native import child
-from brkdoc.native.child import ChildError, run_in_child
+from brkdoc.native import child, glibcs
+from brkdoc.native.child import ChildError, InterpreterUnavailable, run_in_child
 
 
 def test_returns_the_targets_result() -> None:
@@ -73,3 +74,35 @@ def test_missing_result_quotes_stderr_on_one_line() -> None:
 def test_other_output_is_ignored() -> None:
     answer = "chatter\n" + child._RESULT_MARK + '{"ok": [1]}\nmore chatter\n'
     assert child._interpret("t:f", _completed(answer)) == [1]
+
+
+def _interpreter_starts_on(version: str) -> bool:
+    """Checked without brkdoc: does `python -c pass` start through that build's loader?"""
+    argv = glibcs.run_argv(version, [sys.executable, "-c", "pass"])
+    return subprocess.run(argv, capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.parametrize("version", glibcs.CHECKED_VERSIONS)
+def test_the_child_runs_on_the_glibc_build_asked_for(version: str) -> None:
+    if _interpreter_starts_on(version):
+        assert run_in_child("brkdoc.platform:glibc_version", glibc=version) == version
+    else:
+        with pytest.raises(InterpreterUnavailable, match=f"cannot start on glibc {version}: "):
+            run_in_child("brkdoc.platform:glibc_version", glibc=version)
+
+
+def test_a_missing_symbol_version_is_one_line_naming_what_needs_it() -> None:
+    stderr = (
+        "/usr/bin/python3: /c/libc.so.6: version `GLIBC_2.34' not found "
+        "(required by /usr/bin/python3)\n"
+        "/usr/bin/python3: /c/libc.so.6: version `GLIBC_2.32' not found "
+        "(required by /l/libpython.so)\n"
+    )
+    completed = subprocess.CompletedProcess(["python"], 1, "", stderr)
+    with pytest.raises(InterpreterUnavailable) as caught:
+        child._interpret("x:y", completed, "2.31")
+    assert str(caught.value) == (
+        "this Python cannot start on glibc 2.31: /usr/bin/python3 needs GLIBC_2.34, "
+        "which glibc 2.31 lacks"
+    )
+    assert caught.value.exit_status == 3

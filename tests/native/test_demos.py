@@ -14,7 +14,13 @@ from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native import DEMO_NAMES, DemoResult, libc, run_demo
 from brkdoc.native.demos import claim_of, demo_module
 from brkdoc.native.demos import fixed_threshold as fixed
-from brkdoc.native.demos.result import PAGE, mmapped_chunk_size, request2size
+from brkdoc.native.demos.result import (
+    PAGE,
+    chosen_glibc,
+    mmapped_chunk_size,
+    on_glibc,
+    request2size,
+)
 from brkdoc.platform import glibc_version
 
 pytestmark = pytest.mark.skipif(
@@ -47,7 +53,8 @@ def test_demo_holds_and_reports_itself(name: str) -> None:
     assert result.claim == claim_of(name)
     assert result.claim.endswith(".")
     assert result.glibc == glibc_version()
-    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc"}
+    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc", "build"}
+    assert result.build.startswith(result.glibc)
 
 
 def test_threshold() -> None:
@@ -74,6 +81,10 @@ def test_dynamic_threshold() -> None:
     assert evidence["released_after_second_free"] > 0
     assert not falsified("dynamic-threshold", second_where="mmap")
     assert not falsified("dynamic-threshold", brk_moved_after_first_free=True)
+    assert evidence["top_between_thresholds"]
+    assert evidence["brk_fell_after_second"]
+    assert not falsified("dynamic-threshold", top_after_first_free=2 * (MiB + PAGE))
+    assert not falsified("dynamic-threshold", released_after_second_free=0)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +126,10 @@ def test_trim() -> None:
     assert evidence["released_after_guard_free"] > 0
     assert not falsified("trim", pinned_released=PAGE)
     assert not falsified("trim", released=0)
+    # The named checks a page shows are the judge's own, computed from the raw values.
+    checks = ("released_all_but_kept", "top_below_kept", "pinned_brk_unmoved")
+    assert all(evidence[check] is True for check in checks)
+    assert not falsified("trim", top_after_free=evidence["kept_at_most"])
 
 
 def test_malloc_trim() -> None:
@@ -128,6 +143,8 @@ def test_malloc_trim() -> None:
     assert not falsified("malloc-trim", rss_drop_after_trim=pages // 2)
     assert not falsified("malloc-trim", rss_drop_after_free=pages)
     assert not falsified("malloc-trim", brk_after_trim=evidence["brk_before"] - PAGE)
+    assert evidence["free_drop_below_10pct"]
+    assert evidence["trim_drop_above_90pct"]
 
 
 def test_rlimit_fallback() -> None:
@@ -173,3 +190,13 @@ def test_not_glibc_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(libc, "glibc_version", lambda: None)
     with pytest.raises(NotGlibcError, match="need glibc's malloc"):
         run_demo("threshold")
+
+
+def test_demos_know_the_glibc_they_run_on() -> None:
+    assert chosen_glibc() is None
+    with on_glibc("2.43"):
+        assert chosen_glibc() == "2.43"
+        with on_glibc(None):
+            assert chosen_glibc() is None
+        assert chosen_glibc() == "2.43"
+    assert chosen_glibc() is None

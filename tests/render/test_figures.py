@@ -11,6 +11,7 @@ from brkdoc.render.figures import (
     run_steps,
     site_figures,
     trace_figures,
+    version_figures,
 )
 from tests.render.svgtree import chunk_rects, find_all, parse, texts
 
@@ -98,3 +99,17 @@ def test_trace_figures_can_stop_early() -> None:
 def test_site_figures_include_every_trace() -> None:
     names = site_figures({"tiny": ("t.rep", TRACE, None)})
     assert {"tiny-heap.svg", "tiny-timeline.svg", "fragmentation-1-allocated.svg"} <= set(names)
+
+
+def test_version_figures_put_the_tcache_struct_first_on_2_36_and_after_d_on_2_43() -> None:
+    # tests/native/test_oracle_versions.py checks the same calls against the real builds.
+    figures = version_figures()
+    old = [t.text for t in find_all(parse(figures["fragmentation-small-2.36.svg"]), "title")]
+    new = [t.text for t in find_all(parse(figures["fragmentation-small-2.43.svg"]), "title")]
+    assert old[1:3] == [
+        "tcache struct: in use, 656 bytes at +0x0",
+        "A: in use, 112 bytes at +0x290",
+    ]
+    assert new[1] == "A: in use, 112 bytes at +0x0"
+    assert new[5] == "tcache struct: in use, 768 bytes at +0x1c0"
+    assert "fragmentation-small-2.43.svg" in site_figures({})

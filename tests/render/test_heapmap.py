@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from brkdoc.render.heapmap import MARGIN, WIDTH, render_heap_map
+from brkdoc.render.heapmap import MARGIN, ROW_HEIGHT, STATE_NAMES, WIDTH, render_heap_map
 from brkdoc.render.model import HeapMap
 from brkdoc.render.svg import text_width
+from brkdoc.sim.view import STATES
 from tests.render.svgtree import NS, chunk_rects, classes, find_all, number, parse, texts
 
 ABCD = HeapMap.from_tuples(
@@ -157,3 +161,71 @@ def test_description_names_the_first_chunks_and_counts_the_rest() -> None:
     text = desc.text or ""
     assert text.startswith("heap ")
     assert text.endswith("; and 290 more chunks")
+
+
+def _wraps(root: ET.Element) -> list[ET.Element]:
+    return [p for p in find_all(root, "path") if "wrap" in classes(p)]
+
+
+def _path_numbers(element: ET.Element) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", element.get("d", ""))]
+
+
+FOUR_BIG = HeapMap.from_tuples(
+    [
+        (0, 0x290, "in_use", None, "tcache struct"),
+        *((0x290 + i * 0x9C50, 0x9C50, "in_use", None, name) for i, name in enumerate("ABCD")),
+        (0x290 + 4 * 0x9C50, 0x20D70, "top"),
+    ],
+    brk=0x290 + 4 * 0x9C50 + 0x20D70,
+)
+
+
+def test_a_row_break_leads_from_the_end_of_one_row_into_the_start_of_the_next() -> None:
+    root = parse(render_heap_map(FOUR_BIG))
+    rects = chunk_rects(root)
+    row_tops = sorted({number(r, "y") for r in rects})
+    assert len(row_tops) == 2  # C starts a second row
+    (line,) = _wraps(root)
+    first_of_row_2 = next(r for r in rects if number(r, "y") == row_tops[1])
+    last_of_row_1 = max(
+        (r for r in rects if number(r, "y") == row_tops[0]), key=lambda r: number(r, "x")
+    )
+    start_x, start_y, *_, end_y, end_x = _path_numbers(line)
+    # It leaves the last box of row 1 at its right edge, mid-height ...
+    right_edge = number(last_of_row_1, "x") + number(last_of_row_1, "width")
+    assert start_x == pytest.approx(right_edge, abs=0.02)
+    assert start_y == pytest.approx(row_tops[0] + ROW_HEIGHT / 2)
+    # ... and ends just left of the first box of row 2, where an arrowhead points into it.
+    assert end_y == pytest.approx(row_tops[1] + ROW_HEIGHT / 2)
+    assert number(first_of_row_2, "x") - 6 <= end_x < number(first_of_row_2, "x")
+    (head,) = [p for p in find_all(root, "path") if "wrap-head" in classes(p)]
+    assert _path_numbers(head)[2:4] == [number(first_of_row_2, "x"), end_y]
+
+
+def test_a_row_break_prints_the_offset_where_one_row_stops_and_the_next_starts() -> None:
+    root = parse(render_heap_map(FOUR_BIG))
+    offsets = [t.text for t in find_all(root, "text") if "addr" in classes(t)]
+    c_starts = f"+{0x290 + 2 * 0x9C50:#x}"
+    assert offsets == ["+0x0", c_starts, c_starts]
+
+
+def test_a_heap_on_one_row_has_no_continuation() -> None:
+    heap = HeapMap.from_tuples([(0, 0x290, "in_use"), (0x290, 0x20D70, "top")], brk=0x21000)
+    root = parse(render_heap_map(heap))
+    assert not _wraps(root)
+    assert [t.text for t in find_all(root, "text") if "addr" in classes(t)] == ["+0x0"]
+
+
+def test_linear_rows_are_joined_one_to_the_next() -> None:
+    heap = HeapMap.from_tuples([(0, 0x800, "in_use"), (0x800, 0x3800, "top")], brk=0x4000)
+    root = parse(render_heap_map(heap, "linear", rows=4))
+    lines = _wraps(root)
+    assert len(lines) == 3
+    for line in lines:
+        start_x, *_ = _path_numbers(line)
+        assert start_x == WIDTH - MARGIN
+
+
+def test_every_chunk_state_of_the_simulator_has_names() -> None:
+    assert set(STATE_NAMES) == set(STATES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from brkdoc.render.svg import DARK, LIGHT, STYLE, contrast_ratio, format_size, num, svg_document
+from brkdoc.sim.view import STATES
 
 FILLS = ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmap")
 
@@ -40,6 +41,7 @@ def test_text_on_every_fill_meets_wcag_aa(palette: dict[str, str], fill: str) ->
 def test_break_label_and_lines_stand_out_from_the_background(palette: dict[str, str]) -> None:
     assert contrast_ratio(palette["brk"], palette["bg"]) >= 4.5  # the label is text
     assert contrast_ratio(palette["series2"], palette["bg"]) >= 3.0  # a line: non-text contrast
+    assert contrast_ratio(palette["series3"], palette["bg"]) >= 3.0
 
 
 def test_palettes_name_the_same_colours() -> None:
@@ -60,3 +62,10 @@ def test_document_is_accessible_and_escaped() -> None:
     assert 'aria-label="A &lt;b&gt; &amp; c"' in svg
     assert "<title>A &lt;b&gt; &amp; c</title>" in svg
     assert "<desc>long story</desc>" in svg
+
+
+def test_every_chunk_state_of_the_simulator_has_a_fill_and_a_rule() -> None:
+    for state in STATES:
+        assert state in LIGHT, state
+        assert state in DARK, state
+        assert f".bkf .s-{state}{{fill:var(--bkf-{state.replace('_', '-')})}}" in STYLE

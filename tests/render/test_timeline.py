@@ -6,7 +6,15 @@ import itertools
 
 import pytest
 
-from brkdoc.render.timeline import BOTTOM, HEIGHT, TOP, nice_ticks, render_timeline, step_points
+from brkdoc.render.timeline import (
+    BOTTOM,
+    HEIGHT,
+    TOP,
+    nice_ticks,
+    render_step_chart,
+    render_timeline,
+    step_points,
+)
 from tests.render.svgtree import NS, classes, find_all, parse, texts
 
 
@@ -65,3 +73,24 @@ def test_title_is_accessible() -> None:
 def test_series_of_different_lengths_are_rejected() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         render_timeline([0, 1], [0], "t")
+
+
+def test_a_step_chart_draws_each_series_in_its_own_style_with_a_legend() -> None:
+    svg = render_step_chart(
+        [("a", [0, 4096]), ("b", [4096, 0]), ("c", [1 << 20, 1 << 20])],
+        "Three",
+        "step",
+        marks=[(2 << 20, "a cap")],
+    )
+    root = parse(svg)
+    lines = find_all(root, "polyline")
+    assert [sorted(classes(p)) for p in lines] == [["line-brk"], ["line-mmap"], ["line-3"]]
+    assert {"a", "b", "c", "a cap", "step"} <= set(texts(root))
+    # The mark is the highest value, so the axis reaches it and its line lies inside the plot.
+    (mark,) = [e for e in find_all(root, "line") if "mark" in classes(e)]
+    assert TOP <= float(mark.get("y1", "nan")) < _points(svg, "line-3")[0][1]
+
+
+def test_a_step_chart_rejects_too_many_series() -> None:
+    with pytest.raises(ValueError, match="1 to 3 series, not 4"):
+        render_step_chart([("x", [1])] * 4, "Four")

@@ -9,6 +9,8 @@ import pytest
 
 from brkdoc.errors import InputError
 from brkdoc.sim import (
+    GLIBC_2_36,
+    GLIBC_2_41,
     Heap,
     MallocAbort,
     Observation,
@@ -16,6 +18,7 @@ from brkdoc.sim import (
     format_observation,
     parse_observation,
     parse_trace,
+    simulate,
     summarize,
     summarize_lines,
 )
@@ -37,8 +40,10 @@ def test_two_line_header() -> None:
 @pytest.mark.parametrize(
     ("lines", "line", "message"),
     [
-        (["1", "1", "x 0 5"], 3, "unknown operation 'x'"),
+        (["1", "1", "x 0 5"], 3, "unknown operation 'x' (expected a, c, r or f)"),
         (["1", "1", "a 0"], 3, "expected 'a ID SIZE'"),
+        (["1", "1", "c 0"], 3, "expected 'c ID SIZE'"),
+        (["1", "1", "c 0 -1"], 3, "size must not be negative"),
         (["1", "1", "a zero 5"], 3, "id must be a whole number"),
         (["1", "1", "a 0 -5"], 3, "size must not be negative"),
         (["1", "1", "f 3"], 3, "free of id 3, which was never allocated"),
@@ -74,6 +79,15 @@ def test_the_one_pass_summary_equals_parse_then_summarize(path: Path) -> None:
     assert two_pass.ops > 0
 
 
+def test_the_one_pass_summary_runs_calloc_lines_like_summarize() -> None:
+    lines = ["1", "5", "c 0 40", "a 1 200000", "c 2 300000", "f 0", "r 1 10"]
+    two_pass_heap, one_pass_heap = Heap(), Heap()
+    two_pass = summarize(parse_trace(lines, "c.rep"), two_pass_heap)
+    assert summarize_lines(lines, "c.rep", one_pass_heap) == two_pass
+    assert one_pass_heap.syscalls == two_pass_heap.syscalls
+    assert two_pass.ops == 5
+
+
 def test_the_one_pass_summary_reports_the_failing_operation() -> None:
     # A double free of a small block is glibc's "double free detected in tcache 2".
     lines = ["2", "4", "a 0 40", "a 1 40", "f 0", "f 0"]
@@ -99,6 +113,19 @@ def test_observation_round_trip() -> None:
         "mmapped",
     ]
     assert parse_observation(line) == obs
+
+
+def test_calloc_lines_parse_and_simulate_like_malloc_lines() -> None:
+    ops = list(parse_trace(["1", "4", "a 0 40", "f 0", "c 1 40", "f 1"], "c.rep"))
+    assert ops[2] == TraceOp(5, "c", 1, 40)
+    old = [format_observation(obs) for obs in simulate(ops, GLIBC_2_36)]
+    new = [format_observation(obs) for obs in simulate(ops, GLIBC_2_41)]
+    assert old[2] == (
+        '{"i": 2, "op": "c", "id": 1, "where": "heap", "offset": 720, "brk": 135168, "mmapped": 0}'
+    )
+    # 2.41 takes the chunk that free(0) cached; 2.36's calloc never looks at the tcache.
+    assert '"offset": 672' in new[2]
+    assert list(__import__("json").loads(old[2])) == list(__import__("json").loads(old[0]))
 
 
 @pytest.mark.parametrize(

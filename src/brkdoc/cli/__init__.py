@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from brkdoc import __version__
-from brkdoc.cli import bench, demo, info, trace
+from brkdoc.cli import bench, demo, info, trace, versions
 from brkdoc.errors import BrkdocError
 
 __all__ = ["build_parser", "main"]
 
-_COMMAND_MODULES = (info, demo, trace, bench)
+_COMMAND_MODULES = (info, demo, trace, versions, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
+from brkdoc.native.child import InterpreterUnavailable
 from brkdoc.native.demos import DEMO_NAMES, DemoResult, claim_of, run_demo
+from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
 
 _FIXED_THRESHOLD = "fixed-threshold"
 _VIAS = ("mallopt", "env", "tunable")
@@ -23,6 +26,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("name", nargs="?", choices=DEMO_NAMES, metavar="NAME", help="demo to run")
     parser.add_argument("--list", action="store_true", help="list the demos and their claims")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--glibc",
+        choices=CHECKED_VERSIONS,
+        metavar="VERSION",
+        help="run the demo's child on that real glibc build (default: the system's own); "
+        f"one of {', '.join(CHECKED_VERSIONS)}",
+    )
     parser.add_argument(
         "--via",
         choices=_VIAS,
@@ -55,11 +65,27 @@ def _run(args: argparse.Namespace) -> int:
             if args.name != _FIXED_THRESHOLD:
                 parser.error(f"--{option} applies only to {_FIXED_THRESHOLD}")
             options[option] = value
-    result = run_demo(args.name, **options)
+    try:
+        result = run_demo(args.name, glibc=args.glibc, **options)
+    except InterpreterUnavailable as error:
+        if not args.json:
+            raise
+        # A machine reading --json gets an object that says the demo did not run, and why.
+        unavailable = {
+            "name": args.name,
+            "claim": claim_of(args.name),
+            "ran": False,
+            "reason": str(error),
+            "glibc": args.glibc,
+            "build": build_for(args.glibc).build,
+        }
+        print(json.dumps(unavailable, indent=2))
+        print(f"brkdoc: {error}", file=sys.stderr)
+        return error.exit_status
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
-        print(_report(result))
+        print(_report(result, show_build=args.glibc is not None))
     return 0 if result.holds else 1
 
 
@@ -77,10 +103,11 @@ def _format(key: str, value: Any) -> str:
     return str(value)
 
 
-def _report(result: DemoResult) -> str:
+def _report(result: DemoResult, *, show_build: bool) -> str:
     verdict = "holds" if result.holds else "DOES NOT HOLD"
+    built = f"{result.glibc}, build {result.build}" if show_build else result.glibc
     lines = [
-        f"{result.name}: {verdict} (glibc {result.glibc})",
+        f"{result.name}: {verdict} (glibc {built})",
         f"claim: {result.claim}",
         "evidence:",
     ]

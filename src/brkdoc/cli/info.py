@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from brkdoc.native.glibcs import CHECKED_VERSIONS, system_version
 from brkdoc.platform import describe_platform
 
 
@@ -14,7 +15,8 @@ def register(subparsers: Any) -> None:
         "info",
         help="show the C library, kernel and distribution of this machine",
         description="Show the C library, kernel and distribution that outputs on this machine "
-        "come from.",
+        "come from, and which of the simulator's checked glibc profiles matches the running "
+        "glibc (none when its version is not one of them).",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=_run)
@@ -22,9 +24,15 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     facts = describe_platform()
+    profile = system_version()
     if args.json:
-        print(json.dumps(facts.as_dict(), indent=2))
+        print(json.dumps({**facts.as_dict(), "profile": profile}, indent=2))
+        return 0
+    for key, value in facts.as_dict().items():
+        print(f"{key + ':':<14}{value}")
+    if profile is not None:
+        matched = f"{profile} (the simulator's profile of this glibc, checked against it)"
     else:
-        for key, value in facts.as_dict().items():
-            print(f"{key + ':':<14}{value}")
+        matched = f"none checked for this C library (checked: {', '.join(CHECKED_VERSIONS)})"
+    print(f"{'profile:':<14}{matched}")
     return 0

@@ -10,24 +10,27 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
+from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
+    PROFILES,
     Heap,
     MallocError,
     Profile,
     TraceOp,
+    UnknownVersion,
     format_observation,
     format_strace,
     format_view,
+    get_profile,
     parse_trace,
-    profile_for_version,
     simulate,
     snapshot,
     summarize_lines,
 )
 
-__all__ = ["register"]
+__all__ = ["read_ops", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -53,39 +56,94 @@ def register(subparsers: Any) -> None:
     replay_parser.add_argument(
         "--jsonl", action="store_true", help="one JSON object per operation (the default output)"
     )
+    _add_build_option(replay_parser, "run on that real glibc build (default: the system's own)")
     replay_parser.set_defaults(handler=_replay)
 
     compare_parser = subparsers.add_parser(
         "compare", help="check the model against the real glibc, operation by operation"
     )
     compare_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
-    _add_profile_option(compare_parser)
+    _add_build_option(
+        compare_parser,
+        "replay on that real glibc build and model the same version "
+        "(default: the running C library's version)",
+    )
+    compare_parser.add_argument(
+        "--model",
+        choices=CHECKED_VERSIONS,
+        metavar="VERSION",
+        help="model this version instead (default: the same as --glibc), to see where two "
+        "versions part",
+    )
     compare_parser.set_defaults(handler=_compare)
 
     record_parser = subparsers.add_parser(
-        "record", help="record a program's malloc calls as a trace (glibc mtrace)"
+        "record",
+        help="record a program's malloc calls as traces, one per process and program image",
+        description=(
+            "Run COMMAND with a preloaded recorder and write one trace per program image:"
+            " the started program's to OUT, a descendant process's to OUT.PID, and the image"
+            " a process starts with its Nth exec to OUT.PID.N. The list of files written goes"
+            " to standard error. brkdoc exits with the program's status (128+N if signal N"
+            " killed it; 127 or 126 if it cannot be started)."
+        ),
     )
     record_parser.add_argument(
-        "-o", "--output", default="recorded.rep", help="trace file to write (default: %(default)s)"
+        "-o",
+        "--output",
+        default="recorded.rep",
+        metavar="OUT",
+        help=(
+            "trace file of the started program (default: %(default)s); '-' writes it to"
+            " standard output, and the program's own output to standard error"
+        ),
     )
     record_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     record_parser.set_defaults(handler=_record, parser=record_parser)
 
 
+class NoProfileError(BrkdocError):
+    """No --glibc given and the running C library is not one of the modelled versions."""
+
+    exit_status = 2
+
+
 def _add_profile_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--glibc",
-        choices=PROFILE_NAMES,
-        help="glibc version to model (default: the running C library's)",
+        type=_checked_version,
+        metavar="V",
+        help=f"glibc version to model, one of {', '.join(PROFILE_NAMES)} "
+        "(default: the running C library's, when it is one of them)",
     )
 
 
+def _checked_version(value: str) -> str:
+    """argparse type for --glibc: only the modelled versions, never a neighbour."""
+    try:
+        get_profile(value)
+    except UnknownVersion as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
+def _add_build_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--glibc", choices=CHECKED_VERSIONS, metavar="VERSION", help=help_text)
+
+
 def _profile(args: argparse.Namespace) -> Profile:
-    chosen: str | None = args.glibc or glibc_version()
-    return profile_for_version(chosen or "2.36")
+    if args.glibc:
+        return get_profile(args.glibc)
+    running = glibc_version()
+    if running in PROFILES:
+        return PROFILES[running]
+    found = f"the running glibc is {running}" if running else "the running C library is not glibc"
+    raise NoProfileError(
+        f"{found}, which no profile models; choose one with --glibc ({', '.join(PROFILE_NAMES)})"
+    )
 
 
-def _read_ops(path: str) -> list[TraceOp]:
+def read_ops(path: str) -> list[TraceOp]:
     """Parse the whole trace first, so a malformed line fails before any output."""
     with _open_trace(path) as handle:
         return list(parse_trace(handle, path))
@@ -108,7 +166,7 @@ def _simulate(args: argparse.Namespace) -> int:
     profile = _profile(args)
     heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
-        ops = _read_ops(args.trace)
+        ops = read_ops(args.trace)
         out = sys.stdout
         count = 0
         try:
@@ -150,12 +208,12 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    if glibc_version() is None:
+    if args.glibc is None and glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
-    ops = _read_ops(args.trace)
+    ops = read_ops(args.trace)
     from brkdoc.native.oracle import replay_trace  # noqa: PLC0415  (start-up: only replay needs it)
 
-    observations, message = replay_trace(ops)
+    observations, message = replay_trace(ops, glibc=args.glibc)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
     if message is not None:
@@ -168,14 +226,16 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    version = glibc_version()
+    version: str | None = args.glibc or glibc_version()
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
-    profile = _profile(args)
-    ops = _read_ops(args.trace)
-    from brkdoc.native.oracle import replay_trace  # noqa: PLC0415  (start-up: only compare needs it)
+    # Imported here, not at start-up: only compare needs the oracle and the version matching.
+    from brkdoc.native.oracle import replay_trace  # noqa: PLC0415
+    from brkdoc.native.versions import model_profile  # noqa: PLC0415
 
-    real, real_abort = replay_trace(ops)
+    profile = model_profile(args.model or version)
+    ops = read_ops(args.trace)
+    real, real_abort = replay_trace(ops, glibc=args.glibc)
     heap = Heap(profile, record_syscalls=False)
     model = simulate(ops, profile, heap)
     index = 0
@@ -219,8 +279,8 @@ def _record(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         args.parser.error("give the program to run: brkdoc record -- COMMAND [ARGS...]")
-    from brkdoc.native.record import record_trace  # noqa: PLC0415  (start-up: only record needs it)
+    from brkdoc.native.record import record  # noqa: PLC0415  (start-up: only record needs it)
 
-    summary = record_trace(command, Path(args.output))
-    print(summary.describe())
-    return 0 if summary.exit_status == 0 else summary.exit_status
+    recording = record(command, args.output, sys.stdout.buffer)
+    print(recording.describe(), file=sys.stderr)
+    return recording.exit_status

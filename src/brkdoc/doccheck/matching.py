@@ -3,33 +3,31 @@
 Rules, applied the same way to every block and to every file under `examples/`:
 
 1. A line that is exactly `...` matches any number of lines, including none.
-2. Addresses match any address: `0x` followed by 8 to 16 hex digits, and the `start-end`
-   ranges of `/proc/PID/maps` lines.
-3. PIDs match any PID: `[pid N]`, `/proc/N/`, `pid N`, `pid=N` and `PID N`.
-4. Everything else must match exactly. Trailing white space on a line, and blank lines at the
+2. Addresses (`0x` followed by 8 to 16 hex digits, and both ends of the `start-end` ranges of
+   `/proc/PID/maps` lines) and PIDs (`[pid N]`, `/proc/N/`, `pid N`, `pid=N`, `PID N`) are
+   bound, as `brkdoc.doccheck.binding` describes: within one compared output, a shown address or
+   PID stands for one real value, different ones for different values, and the distances between
+   shown addresses of one region (addresses within 1 GiB of each other) must be the real ones.
+   Only each region's base is free.
+3. Everything else must match exactly. Trailing white space on a line, and blank lines at the
    very end, are ignored.
 
-Both sides are normalized with rules 2 and 3 before comparing, so the page can show real
-output from the machine that built the site.
+One compared output is the stdout of one python or C block, of one `$ ` command of a console
+block, of one `>>>` example, or one `examples/*.out` file.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 
-__all__ = ["ELLIPSIS_LINE", "Mismatch", "compare", "normalize_line"]
+from brkdoc.doccheck.binding import Bindings, Conflict, Line, parse_line
+
+__all__ = ["ELLIPSIS_LINE", "SEARCH_LIMIT", "Mismatch", "compare", "normalize_line"]
 
 ELLIPSIS_LINE = "..."
-
-_MAPS_RANGE = re.compile(r"\b[0-9a-f]{8,16}-[0-9a-f]{8,16}\b")
-_HEX_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,16}\b")
-_PID_PATTERNS = (
-    (re.compile(r"\[pid\s+\d+\]"), "[pid <PID>]"),
-    (re.compile(r"/proc/\d+/"), "/proc/<PID>/"),
-    (re.compile(r"\b(pid|PID)([ =])\d+\b"), r"\1\2<PID>"),
-)
+# Alignments tried before giving up; only pages with many `...` over repetitive output get near.
+SEARCH_LIMIT = 200_000
 
 
 def normalize_line(line: str) -> str:
@@ -40,21 +38,22 @@ def normalize_line(line: str) -> str:
     >>> normalize_line("mmap(NULL, 266240, PROT_READ|PROT_WRITE, ...) = 0x7f3a2c1e5000  ")
     'mmap(NULL, 266240, PROT_READ|PROT_WRITE, ...) = <ADDR>'
     """
-    line = _MAPS_RANGE.sub("<ADDR>-<ADDR>", line)
-    line = _HEX_ADDRESS.sub("<ADDR>", line)
-    for pattern, replacement in _PID_PATTERNS:
-        line = pattern.sub(replacement, line)
-    return line.rstrip()
+    return parse_line(line).template
 
 
-def _lines(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.splitlines()]
-    while lines and not lines[-1]:
+def _lines(text: str) -> list[Line]:
+    lines = [parse_line(line) for line in text.splitlines()]
+    while lines and not lines[-1].text:
         lines.pop()
     return lines
 
 
 _ALIGN_LIMIT = 4_000_000  # cells; beyond this a plain unified diff is shown instead
+
+_HEADER = (
+    "output differs ('-' is shown on the page, '+' is what this machine printed; addresses "
+    "and PIDs are bound, and addresses keep the page's distances, see docs/about/testing.md):"
+)
 
 
 @dataclass(frozen=True)
@@ -62,34 +61,39 @@ class Mismatch:
     """Why shown output and real output differ, as a readable expected-versus-got diff.
 
     Lines that match under the rules are shown once, as context; lines an `...` absorbed are
-    folded into one `... (N lines)` line; only real differences carry `-` and `+`.
+    folded into one `... (N lines)` line; only real differences carry `-` and `+`. A line whose
+    text matches but whose addresses or PIDs break the binding is shown as `-` and `+` too,
+    followed by a `!` line that says which distance or value differs.
     """
 
     expected: str
     got: str
+    reason: str = ""
 
     def __str__(self) -> str:
         want, have = _lines(self.expected), _lines(self.got)
         if (len(want) + 1) * (len(have) + 1) > _ALIGN_LIMIT:
-            body = list(difflib.unified_diff(want, have, lineterm=""))
+            texts = ([line.text for line in want], [line.text for line in have])
+            body = list(difflib.unified_diff(*texts, lineterm=""))
         else:
             body = _aligned_diff(want, have)
-        header = [
-            "output differs (addresses and PIDs match by pattern; '-' is shown on the page, "
-            "'+' is what this machine printed):"
-        ]
-        return "\n".join(header + body)
+        reason = [self.reason] if self.reason else []
+        return "\n".join([_HEADER, *reason, *body])
 
 
-def _edit_costs(want: list[str], have: list[str]) -> list[list[int]]:
+def _is_ellipsis(line: Line) -> bool:
+    return line.text == ELLIPSIS_LINE
+
+
+def _edit_costs(want: list[Line], have: list[Line]) -> list[list[int]]:
     """cost[i][j]: the fewest changes that align want[i:] with have[j:], where an `...` line
-    absorbs any run of lines for free (both lists already normalized)."""
+    absorbs any run of lines for free (lines compared by template, tokens aside)."""
     rows, cols = len(want), len(have)
     cost = [[0] * (cols + 1) for _ in range(rows + 1)]
     for j in range(cols - 1, -1, -1):
         cost[rows][j] = cost[rows][j + 1] + 1
     for i in range(rows - 1, -1, -1):
-        ellipsis = want[i] == ELLIPSIS_LINE
+        ellipsis = _is_ellipsis(want[i])
         cost[i][cols] = cost[i + 1][cols] + (0 if ellipsis else 1)
         for j in range(cols - 1, -1, -1):
             if ellipsis:
@@ -97,22 +101,24 @@ def _edit_costs(want: list[str], have: list[str]) -> list[list[int]]:
             else:
                 # A changed line (one `-` and one `+`) costs as much as a missing or extra one,
                 # so a change right after `...` shows as a change instead of being absorbed.
-                same = want[i] == have[j]
+                same = want[i].template == have[j].template
                 step = cost[i + 1][j + 1] + (0 if same else 1)
                 cost[i][j] = min(step, cost[i + 1][j] + 1, cost[i][j + 1] + 1)
     return cost
 
 
-def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
-    """Walk one cheapest alignment and print it: context, folded `...`, `-` and `+` lines."""
-    norm_want = [normalize_line(line) for line in want]
-    norm_have = [normalize_line(line) for line in have]
-    cost = _edit_costs(norm_want, norm_have)
+def _aligned_diff(want: list[Line], have: list[Line]) -> list[str]:
+    """Walk one cheapest alignment and print it: context, folded `...`, `-` and `+` lines.
+
+    Bindings are made along the walk, the way the search in `_matches` makes them first, so a
+    line that breaks them is the one the diff marks."""
+    cost = _edit_costs(want, have)
     rows, cols = len(want), len(have)
     out: list[str] = []
+    bindings = Bindings.for_page(want)
     i = j = absorbed = 0
     while i < rows or j < cols:
-        if i < rows and norm_want[i] == ELLIPSIS_LINE:
+        if i < rows and _is_ellipsis(want[i]):
             # End the `...` as early as an optimal alignment allows, so that the lines after
             # it show up as context rather than being swallowed.
             if cost[i][j] == cost[i + 1][j]:
@@ -125,46 +131,91 @@ def _aligned_diff(want: list[str], have: list[str]) -> list[str]:
         elif (
             i < rows
             and j < cols
-            and norm_want[i] == norm_have[j]
+            and want[i].template == have[j].template
             and cost[i][j] == cost[i + 1][j + 1]
         ):
-            out.append(f"  {have[j]}")
+            bound = bindings.bind(want[i], have[j])
+            if isinstance(bound, Conflict):
+                out += [f"- {want[i].text}", f"+ {have[j].text}", f"  ! {bound.message}"]
+            else:
+                bindings = bound
+                out.append(f"  {have[j].text}")
             i += 1
             j += 1
         elif i < rows and j < cols and cost[i][j] == cost[i + 1][j + 1] + 1:
-            out.append(f"- {want[i]}")
-            out.append(f"+ {have[j]}")
+            out += [f"- {want[i].text}", f"+ {have[j].text}"]
             i += 1
             j += 1
         elif i < rows and cost[i][j] == cost[i + 1][j] + 1:
-            out.append(f"- {want[i]}")
+            out.append(f"- {want[i].text}")
             i += 1
         else:
-            out.append(f"+ {have[j]}")
+            out.append(f"+ {have[j].text}")
             j += 1
     return out
 
 
-def _matches(expected: list[str], got: list[str]) -> bool:
-    """Match line lists where an `...` line in `expected` stands for any run of lines."""
-    # reachable[j]: expected[:i] can match got[:j]. Dynamic programming keeps this linear in
-    # the product of the sizes, with no regex backtracking on long outputs.
-    reachable = [True] + [False] * len(got)
-    for line in expected:
-        if line == ELLIPSIS_LINE:
-            seen = False
-            for j in range(len(got) + 1):
-                seen = seen or reachable[j]
-                reachable[j] = seen
+def _completable(want: list[Line], have: list[Line]) -> list[bytearray]:
+    """done[i][j] is 1 when want[i:] can match have[j:] line by line, tokens aside."""
+    rows, cols = len(want), len(have)
+    done = [bytearray(cols + 1) for _ in range(rows + 1)]
+    done[rows][cols] = 1
+    for i in range(rows - 1, -1, -1):
+        below, row = done[i + 1], done[i]
+        if _is_ellipsis(want[i]):
+            row[cols] = below[cols]
+            for j in range(cols - 1, -1, -1):
+                row[j] = below[j] or row[j + 1]
         else:
-            reachable = [False] + [reachable[j] and got[j] == line for j in range(len(got))]
-    return reachable[len(got)]
+            template = want[i].template
+            for j in range(cols):
+                row[j] = below[j + 1] and have[j].template == template
+    return done
+
+
+class _SearchExhausted(Exception):
+    pass
+
+
+def _matches(want: list[Line], have: list[Line]) -> bool:
+    """Search the alignments of `want` with `have` (an `...` absorbing any run of lines,
+    shortest first) for one whose tokens bind; raise _SearchExhausted past SEARCH_LIMIT."""
+    done = _completable(want, have)
+    if not done[0][0]:
+        return False
+    rows, cols = len(want), len(have)
+    stack = [(0, 0, Bindings.for_page(want))]
+    seen: set[tuple[int, int, object]] = set()
+    for _ in range(SEARCH_LIMIT):
+        if not stack:
+            return False
+        i, j, bindings = stack.pop()
+        if i == rows:
+            return True  # done[i][j] held, so j == cols
+        state = (i, j, bindings.key())
+        if state in seen:
+            continue
+        seen.add(state)
+        if _is_ellipsis(want[i]):
+            ends = [k for k in range(j, cols + 1) if done[i + 1][k]]
+            stack += [(i + 1, k, bindings) for k in reversed(ends)]
+        else:
+            bound = bindings.bind(want[i], have[j])
+            if not isinstance(bound, Conflict):
+                stack.append((i + 1, j + 1, bound))
+    raise _SearchExhausted
 
 
 def compare(expected: str, got: str) -> Mismatch | None:
     """Return None when `got` matches `expected` under the rules, else a Mismatch."""
-    want = [normalize_line(line) for line in _lines(expected)]
-    have = [normalize_line(line) for line in _lines(got)]
-    if _matches(want, have):
-        return None
+    want, have = _lines(expected), _lines(got)
+    try:
+        if _matches(want, have):
+            return None
+    except _SearchExhausted:
+        reason = (
+            f"(gave up after {SEARCH_LIMIT} ways of aligning the lines: show more lines "
+            "around each `...`)"
+        )
+        return Mismatch(expected, got, reason)
     return Mismatch(expected, got)

@@ -89,16 +89,34 @@ def run_pycon(source: str, workdir: Path, name: str) -> str | None:
     return None
 
 
-def compile_c(source: str, filename: str, workdir: Path, expected: str | None) -> str | None:
-    """Compile a C block with warnings as errors; run it and compare when output is shown."""
+def compile_c(
+    source: str, filename: str, workdir: Path, expected: str | None, glibc: str | None = None
+) -> str | None:
+    """Compile a C block with warnings as errors; run it and compare when output is shown.
+
+    `glibc` (a fence's `glibc="2.43"`) builds and runs it on that real glibc build instead of
+    the system's, through the build's own loader (see `brkdoc.native.glibcs`).
+    """
     (workdir / filename).write_text(source, encoding="utf-8")
     binary = Path(filename).stem
-    cc = _run(["gcc", *C_FLAGS, "-o", binary, filename], workdir, PYTHON_TIMEOUT)
+    link: tuple[str, ...] = ()
+    argv = [f"./{binary}"]
+    if glibc is not None:
+        from brkdoc.errors import BrkdocError  # noqa: PLC0415 (only for glibc= blocks)
+        from brkdoc.native import glibcs  # noqa: PLC0415
+
+        binary = f"{binary}-glibc-{glibc}"
+        try:
+            link = glibcs.link_args(glibc)
+            argv = glibcs.run_argv(glibc, [f"./{binary}"])
+        except BrkdocError as error:
+            return f'glibc="{glibc}": {error}'
+    cc = _run(["gcc", *C_FLAGS, "-o", binary, filename, *link], workdir, PYTHON_TIMEOUT)
     if cc.returncode != 0:
         return _status_failure(f"gcc {' '.join(C_FLAGS)} {filename}", cc)
     if expected is None:
         return None
-    run = _run([f"./{binary}"], workdir, PYTHON_TIMEOUT)
+    run = _run(argv, workdir, PYTHON_TIMEOUT)
     if run.returncode != 0:
         return _status_failure(f"./{binary}", run)
     mismatch = compare(expected, run.stdout)

@@ -103,7 +103,8 @@ def _run_c(block: Block, body: str, workdir: Path) -> str | None:
     if not title.endswith(".c"):
         return 'a c block needs title="name.c" so the page and the tests share a file name'
     expected = block.output.body if block.output else None
-    return runners.compile_c(body, title, workdir, expected)
+    glibc = block.fence.attributes.get("glibc")
+    return runners.compile_c(body, title, workdir, expected, glibc)
 
 
 _RUNNERS: dict[str, Callable[[Block, str, Path], str | None]] = {
@@ -117,6 +118,8 @@ _RUNNERS: dict[str, Callable[[Block, str, Path], str | None]] = {
 def _evaluate(example: Example) -> str | None:
     block: Block = example.parsed
     language = block.fence.language
+    if "glibc" in block.fence.attributes and language != "c":
+        return f'glibc="..." applies to c blocks only, not to a {language or "plain"!r} fence'
     run = _RUNNERS.get(language)
     if run is None:
         if language == OUTPUT_LANGUAGE:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
 
-__all__ = ["DEFAULT_TIMEOUT", "ChildError", "run_in_child"]
+__all__ = ["DEFAULT_TIMEOUT", "ChildError", "InterpreterUnavailable", "run_in_child"]
 
 DEFAULT_TIMEOUT = 60.0
 _RESULT_MARK = "@@brkdoc-child-result@@ "
@@ -37,6 +38,17 @@ _ERROR_KINDS: dict[str, type[BrkdocError]] = {"NotGlibcError": NotGlibcError}
 
 class ChildError(BrkdocError):
     """The child process crashed, timed out, raised, or did not answer."""
+
+
+class InterpreterUnavailable(ChildError):
+    """This Python interpreter cannot start on the glibc build asked for (it needs newer
+    symbol versions than that build has). Exit status 3: no result, and not a false claim."""
+
+    exit_status = 3
+
+
+# What the dynamic loader prints when a library needs a symbol version the glibc lacks.
+_MISSING_VERSION = re.compile(r"version `(GLIBC_[0-9.]+)' not found \(required by ([^)]+)\)")
 
 
 def _one_line(text: str) -> str:
@@ -50,17 +62,24 @@ def run_in_child(
     kwargs: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    glibc: str | None = None,
 ) -> Any:
     """Call `target` ("package.module:function") in a fresh interpreter and return its result.
 
     The result must be JSON-serialisable. `env` entries are added to the inherited environment
     (replacing variables of the same name); that is how malloc's environment variables and
-    GLIBC_TUNABLES reach a demo, since glibc reads them when the child starts.
+    GLIBC_TUNABLES reach a demo, since glibc reads them when the child starts. `glibc` names a
+    checked glibc build (`brkdoc.native.glibcs`) to run the interpreter on, through that build's
+    own loader; InterpreterUnavailable when this interpreter cannot start on it.
     """
     request = json.dumps({"target": target, "args": list(args), "kwargs": dict(kwargs or {})})
     child_env = dict(os.environ)
     child_env.update(env or {})
     command = [sys.executable, "-c", _CHILD_PROGRAM]
+    if glibc is not None:
+        from brkdoc.native.glibcs import run_argv  # noqa: PLC0415 (only when asked for)
+
+        command = run_argv(glibc, command)
     try:
         completed = subprocess.run(
             command,
@@ -77,11 +96,20 @@ def run_in_child(
         ) from None
     except OSError as error:
         raise ChildError(f"cannot start a child interpreter: {error.strerror}") from None
-    return _interpret(target, completed)
+    return _interpret(target, completed, glibc)
 
 
-def _interpret(target: str, completed: subprocess.CompletedProcess[str]) -> Any:
+def _interpret(
+    target: str, completed: subprocess.CompletedProcess[str], glibc: str | None = None
+) -> Any:
     status = completed.returncode
+    missing = _MISSING_VERSION.search(completed.stderr)
+    if glibc is not None and missing and _RESULT_MARK not in completed.stdout:
+        symbol, needer = missing.groups()
+        raise InterpreterUnavailable(
+            f"this Python cannot start on glibc {glibc}: {needer} needs {symbol}, "
+            f"which glibc {glibc} lacks"
+        )
     if status < 0:
         try:
             name = signal.Signals(-status).name

@@ -5,6 +5,11 @@ first use and cached under `$XDG_CACHE_HOME/brkdoc` (default `~/.cache/brkdoc`),
 of its source and the compiler command. It allocates nothing while replaying, so what it reports
 is what glibc does for exactly these operations from a fresh process. The child's environment
 is stripped of `MALLOC_*` and `GLIBC_TUNABLES` so the defaults apply.
+
+`glibc="2.43"` (any of `brkdoc.native.glibcs.CHECKED_VERSIONS`) replays on that real build
+instead, through its own loader; the program is then linked for that build (one binary per link
+flavour), and since every result is an offset from the initial break, runs on different builds
+compare directly.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
+from brkdoc.native import glibcs
 from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
 from brkdoc.sim.trace import Observation, TraceOp
 
@@ -26,6 +32,7 @@ __all__ = [
     "OP_MALLOPT",
     "OP_REALLOC",
     "OP_TRIM",
+    "STRACED_CALLS",
     "OracleError",
     "RawResult",
     "ReplayOutcome",
@@ -36,8 +43,10 @@ __all__ = [
 
 OP_MALLOC, OP_REALLOC, OP_FREE, OP_CALLOC, OP_MALLOPT, OP_TRIM = 1, 2, 3, 4, 5, 6
 _SOURCE = Path(__file__).with_name("replay.c")
+# The system calls through which malloc gets and returns memory.
+STRACED_CALLS = "brk,mmap,munmap,mremap,madvise"
 _CFLAGS = ("-O2", "-Wall", "-Wextra")
-_TRACE_OPS = {"a": OP_MALLOC, "r": OP_REALLOC, "f": OP_FREE}
+_TRACE_OPS = {"a": OP_MALLOC, "c": OP_CALLOC, "r": OP_REALLOC, "f": OP_FREE}
 
 
 class OracleError(BrkdocError):
@@ -64,26 +73,49 @@ class ReplayOutcome:
     abort_message: str | None
 
 
-def oracle_binary() -> Path:
-    """The compiled replay program, building it if the cache lacks this version."""
+def oracle_binary(glibc: str | None = None) -> Path:
+    """The compiled replay program for glibc `glibc` (None: the system's), building it if the
+    cache lacks this version of it."""
+    flags: tuple[str, ...] = _CFLAGS
+    libraries: tuple[str, ...] = ()
+    if glibc is not None:
+        libraries = glibcs.link_args(glibc)
+        if not glibcs.has_mallinfo2(glibc):
+            flags += ("-DBRKDOC_MALLINFO1",)
     try:
-        return compile_cached(_SOURCE.read_text(encoding="utf-8"), "replay", _CFLAGS)
+        return compile_cached(
+            _SOURCE.read_text(encoding="utf-8"), "replay", flags, libraries=libraries
+        )
     except CompileError as error:
         raise OracleError(str(error)) from None
 
 
-def replay_raw(records: Sequence[tuple[int, int, int]], slots: int) -> ReplayOutcome:
+def replay_raw(
+    records: Sequence[tuple[int, int, int]],
+    slots: int,
+    *,
+    glibc: str | None = None,
+    strace_to: Path | None = None,
+) -> ReplayOutcome:
     """Replay (op, slot, argument) records in a fresh child; see replay.c for the encoding.
 
     For OP_MALLOPT the slot is the parameter number (may be negative) and the argument its
-    value; for OP_TRIM the argument is the pad.
+    value; for OP_TRIM the argument is the pad. `glibc` names the build to run on (None: the
+    system's own). With `strace_to`, the child runs under strace, which writes its memory
+    system calls to that file; malloc's own start after the mmap of the slot table,
+    `(slots + 1) * 8` bytes.
     """
     payload = bytearray(struct.pack("=Q", slots))
     pack = struct.Struct("=Qqq").pack
     for op, slot, argument in records:
         payload += pack(op, slot, argument)
+    argv = [str(oracle_binary(glibc))]
+    if glibc is not None:
+        argv = glibcs.run_argv(glibc, argv)
+    if strace_to is not None:
+        argv = ["strace", "-o", str(strace_to), "-e", f"trace={STRACED_CALLS}", *argv]
     done = subprocess.run(
-        [str(oracle_binary())],
+        argv,
         input=bytes(payload),
         capture_output=True,
         env=clean_malloc_environment(),
@@ -108,8 +140,11 @@ def replay_raw(records: Sequence[tuple[int, int, int]], slots: int) -> ReplayOut
     return ReplayOutcome(initial_break, results, message)
 
 
-def replay_trace(ops: Iterable[TraceOp]) -> tuple[list[Observation], str | None]:
-    """Replay a parsed trace through glibc; returns observations and glibc's abort message."""
+def replay_trace(
+    ops: Iterable[TraceOp], *, glibc: str | None = None, strace_to: Path | None = None
+) -> tuple[list[Observation], str | None]:
+    """Replay a parsed trace through glibc (`glibc`: the build's version, None for the system's
+    own); returns observations and glibc's abort message. `strace_to`: as for `replay_raw`."""
     slots: dict[int, int] = {}
     records: list[tuple[int, int, int]] = []
     kept: list[TraceOp] = []
@@ -117,7 +152,7 @@ def replay_trace(ops: Iterable[TraceOp]) -> tuple[list[Observation], str | None]
         slot = slots.setdefault(op.id, len(slots))
         records.append((_TRACE_OPS[op.op], slot, op.size or 0))
         kept.append(op)
-    outcome = replay_raw(records, len(slots))
+    outcome = replay_raw(records, len(slots), glibc=glibc, strace_to=strace_to)
     return list(_observations(kept, outcome)), outcome.abort_message
 
 

@@ -4,6 +4,8 @@
    three words (op, slot, argument). Output (stdout): the initial program break, then four
    words per operation: the returned pointer (0 for none), 1 if that pointer's chunk is
    mmapped, the program break minus the initial break, and mallinfo2().hblkhd.
+   Built with -DBRKDOC_MALLINFO1 for glibc before 2.33, which has only mallinfo(): its int
+   hblkhd is read as unsigned, so it is exact below 4 GiB of mmapped chunks.
 
    The program itself must not disturb the heap it measures, so while replaying it allocates
    nothing: no stdio (which mallocs its buffers), input and output through read() and write()
@@ -54,6 +56,21 @@ static void on_abort (int signal_number)
 {
   (void) signal_number;
   flush_output ();
+}
+
+/* Bytes in mmapped chunks, as malloc counts them. */
+static uint64_t current_mmapped (void)
+{
+#ifdef BRKDOC_MALLINFO1
+# pragma GCC diagnostic push
+# pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  struct mallinfo info = mallinfo ();
+# pragma GCC diagnostic pop
+  return (unsigned int) info.hblkhd;
+#else
+  struct mallinfo2 info = mallinfo2 ();
+  return info.hblkhd;
+#endif
 }
 
 /* Read exactly LENGTH bytes unless the input ends; returns the bytes read. */
@@ -143,13 +160,13 @@ int main (void)
               const uint64_t *size_word = (const uint64_t *) ((uintptr_t) result - 8);
               mmapped_chunk = (*size_word & 2) != 0;
             }
-          struct mallinfo2 info = mallinfo2 ();
+          uint64_t mmapped_bytes = current_mmapped ();
           char *now = sbrk (0);
           uint64_t *out = out_buffer + out_used;
           out[0] = (uint64_t) (uintptr_t) result;
           out[1] = mmapped_chunk;
           out[2] = (uint64_t) (now - start);
-          out[3] = info.hblkhd;
+          out[3] = mmapped_bytes;
           out_used += OUT_WORDS;
           if (out_used == BUFFER_RECORDS * OUT_WORDS)
             flush_output ();

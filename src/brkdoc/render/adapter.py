@@ -1,7 +1,6 @@
 """Turn the simulator's `snapshot()` into the renderer's `HeapMap`.
 
-The renderer does not depend on the simulator's classes, only on the attributes read here, so
-either side can change without the other as long as this file is kept in step.
+The snapshot says what each chunk is; the map adds what a figure prints (names, a caption).
 
 ```pycon
 >>> from brkdoc.sim import Heap, snapshot
@@ -19,10 +18,10 @@ either side can change without the other as long as this file is kept in step.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Mapping
 
-from brkdoc.render.model import CHUNK_STATES, Chunk, HeapMap, MappedChunk
+from brkdoc.render.model import Chunk, HeapMap, MappedChunk
+from brkdoc.sim.view import HeapView
 
 __all__ = ["CHUNK_HEADER", "heap_map_from_view"]
 
@@ -31,39 +30,8 @@ __all__ = ["CHUNK_HEADER", "heap_map_from_view"]
 CHUNK_HEADER = 16
 
 
-class _ChunkLike(Protocol):
-    @property
-    def address(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def bin(self) -> int | None: ...
-    @property
-    def is_tcache_struct(self) -> bool: ...
-
-
-class _MmapLike(Protocol):
-    @property
-    def address(self) -> int: ...
-    @property
-    def size(self) -> int: ...
-
-
-class _ViewLike(Protocol):
-    @property
-    def brk(self) -> int: ...
-    @property
-    def chunks(self) -> Sequence[_ChunkLike]: ...
-    @property
-    def mmapped(self) -> Sequence[_MmapLike]: ...
-
-
 def heap_map_from_view(
-    view: _ViewLike, labels: Mapping[int, str] | None = None, caption: str = ""
+    view: HeapView, labels: Mapping[int, str] | None = None, caption: str = ""
 ) -> HeapMap:
     """A `HeapMap` of a simulator snapshot.
 
@@ -78,9 +46,7 @@ def heap_map_from_view(
     starts = sorted((pointer - CHUNK_HEADER, name) for pointer, name in names.items())
     chunks: list[Chunk] = []
     for item in view.chunks:
-        state = next((s for s in CHUNK_STATES if s == item.state), None)
-        if state is None:
-            raise ValueError(f"the simulator reported an unknown chunk state {item.state!r}")
+        state = item.state
         label: str | None = None
         if state == "in_use":
             label = names.get(item.address + CHUNK_HEADER)

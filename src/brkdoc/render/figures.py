@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from brkdoc.render.adapter import heap_map_from_view
 from brkdoc.render.heapmap import Layout, render_heap_map
 from brkdoc.render.timeline import render_timeline
-from brkdoc.sim import Heap, parse_trace, simulate, snapshot
+from brkdoc.sim import GLIBC_2_36, GLIBC_2_43, Heap, Profile, parse_trace, simulate, snapshot
 
 __all__ = [
     "FRAGMENTATION_SIZE",
@@ -27,6 +27,7 @@ __all__ = [
     "run_steps",
     "site_figures",
     "trace_figures",
+    "version_figures",
 ]
 
 # Each of A, B, C and D: far above the largest tcache and fastbin sizes, so a freed block goes
@@ -48,9 +49,12 @@ class Step:
     caption: str
 
 
-def run_steps(steps: Iterable[Step], layout: Layout = "blocks") -> dict[str, str]:
-    """Run the steps on one fresh heap and draw a figure after each step that names one."""
-    heap = Heap()
+def run_steps(
+    steps: Iterable[Step], layout: Layout = "blocks", profile: Profile = GLIBC_2_36
+) -> dict[str, str]:
+    """Run the steps on one fresh heap of glibc `profile` and draw a figure after each step
+    that names one."""
+    heap = Heap(profile)
     pointers: dict[str, int] = {}
     figures: dict[str, str] = {}
     for step in steps:
@@ -109,6 +113,31 @@ def fragmentation_figures() -> dict[str, str]:
     return figures
 
 
+def version_figures() -> dict[str, str]:
+    """The same small-block calls on glibc 2.36 and on 2.43, for drawing side by side.
+
+    2.36 sets the tcache up at the first call, in front of everything; 2.43 only at the first
+    free of a small block, so its tcache struct lands after the blocks already handed out.
+
+    >>> sorted(version_figures())
+    ['fragmentation-small-2.36.svg', 'fragmentation-small-2.43.svg']
+    """
+    figures: dict[str, str] = {}
+    for profile in (GLIBC_2_36, GLIBC_2_43):
+        figures |= run_steps(
+            [
+                Step(_mallocs("ABCD", SMALL_SIZE), "", ""),
+                Step(
+                    (("free", "B"), ("free", "C"), ("free", "D")),
+                    f"fragmentation-small-{profile.name}.svg",
+                    f"glibc {profile.name}: malloc({SMALL_SIZE}) x4, free(B), free(C), free(D)",
+                ),
+            ],
+            profile=profile,
+        )
+    return figures
+
+
 def trace_figures(
     lines: Iterable[str], path: str, name: str, stop_after: int | None = None
 ) -> dict[str, str]:
@@ -146,7 +175,7 @@ def site_figures(traces: dict[str, tuple[str, list[str], int | None]]) -> dict[s
 
     `traces` maps a figure name to (path, lines, stop_after) of a trace that the caller read.
     """
-    figures = fragmentation_figures()
+    figures = fragmentation_figures() | version_figures()
     for name, (path, lines, stop_after) in traces.items():
         figures |= trace_figures(lines, path, name, stop_after)
     return figures

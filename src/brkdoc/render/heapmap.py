@@ -8,8 +8,12 @@ Two layouts, because heaps come in two shapes:
   Neighbouring chunks in the same state merge into one run; a run narrower than a pixel is
   widened to one pixel so that no hole disappears.
 
-Either way the top chunk ends at the program break, which is marked, and mmapped chunks are
-drawn in their own row below the heap, because they live elsewhere in the address space.
+Either way the heap is one strip of addresses cut into rows, and the figure says so: every row
+starts with its offset, a dashed line with an arrowhead leads from the end of each row round to
+the start of the next, and in the blocks layout the offset where a row stops is printed at its
+end (it is the next row's first offset). The top chunk ends at the program break, which is
+marked, and mmapped chunks are drawn in their own row below the heap, because they live
+elsewhere in the address space.
 
 >>> from brkdoc.render.model import HeapMap
 >>> heap = HeapMap.from_tuples([(0, 0x290, "in_use"), (0x290, 0x20D70, "top")], brk=0x21000)
@@ -25,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from brkdoc.render.model import FREE_STATES, Chunk, ChunkState, HeapMap, MappedChunk
+from brkdoc.render.model import CHUNK_STATES, FREE_STATES, Chunk, ChunkState, HeapMap, MappedChunk
 from brkdoc.render.svg import escape, format_size, num, svg_document, text_width
 
 __all__ = ["STATE_NAMES", "Layout", "render_heap_map"]
@@ -56,7 +60,10 @@ _BOX_WORDS: dict[ChunkState, str] = {
 WIDTH = 720.0
 MARGIN = 12.0
 ROW_HEIGHT = 46.0
-ROW_GAP = 30.0
+ROW_GAP = 34.0
+LINEAR_ROW_GAP = 18.0
+# Where the continuation line runs between two rows: this far below the upper row.
+WRAP_DROP = 9.0
 MIN_BOX = 30.0
 BOX_PER_DOUBLING = 18.0
 LINEAR_GUTTER = 64.0
@@ -137,6 +144,30 @@ def _flow(items: Sequence[_Item], top: float) -> tuple[list[_Box], float]:
     return boxes, y
 
 
+def _continuation(end_x: float, y: float, next_y: float, left: float, gap: float) -> str:
+    """A dashed line from the end of the row at `y` round to the start of the row at `next_y`.
+
+    It leaves the row to the right, runs back along the gap below it and enters the next row
+    from the left with an arrowhead, so rows read as one strip rather than separate heaps.
+    """
+    mid, next_mid = y + ROW_HEIGHT / 2, next_y + ROW_HEIGHT / 2
+    bend = y + ROW_HEIGHT + min(WRAP_DROP, gap / 2)
+    right, outside = WIDTH - MARGIN / 2, left - 7
+    return (
+        f'<path class="wrap" d="M{num(end_x)} {num(mid)}H{num(right)}V{num(bend)}'
+        f'H{num(outside)}V{num(next_mid)}H{num(left - 5)}"/>'
+        f'<path class="wrap-head" d="M{num(left - 6)} {num(next_mid - 5)}L{num(left)}'
+        f' {num(next_mid)}L{num(left - 6)} {num(next_mid + 5)}Z"/>'
+    )
+
+
+def _address(offset: int, x: float, y: float, anchor: str) -> str:
+    return (
+        f'<text class="small addr" x="{num(x)}" y="{num(y)}" text-anchor="{anchor}">'
+        f"+{offset:#x}</text>"
+    )
+
+
 def _break_marker(x: float, y: float, brk: int) -> str:
     return (
         f'<line class="brk" x1="{num(x)}" y1="{num(y - 6)}" x2="{num(x)}"'
@@ -208,9 +239,25 @@ def _blocks(heap: HeapMap, top: float) -> tuple[str, float]:
         for c in heap.chunks
     ]
     boxes, last_y = _flow(items, top)
-    body = "".join(_draw_box(box) for box in boxes)
+    parts = [_draw_box(box) for box in boxes]
+    # Rows as (index of their first box, index past their last box).
+    starts = [i for i, box in enumerate(boxes) if i == 0 or box.y != boxes[i - 1].y]
+    rows = list(zip(starts, [*starts[1:], len(boxes)], strict=True))
+    for row, (first, stop) in enumerate(rows):
+        y = boxes[first].y
+        start_label = f"+{heap.chunks[first].offset:#x}"
+        parts.append(_address(heap.chunks[first].offset, MARGIN, y - 5, "start"))
+        if row + 1 == len(rows):
+            continue
+        end_x = boxes[stop - 1].x + boxes[stop - 1].width
+        end = heap.chunks[stop - 1].end
+        # A row of one narrow box has no room for both offsets; its start says enough.
+        if end_x - text_width(f"+{end:#x}", 10.5) > MARGIN + text_width(start_label, 10.5) + 6:
+            parts.append(_address(end, end_x, y - 5, "end"))
+        parts.append(_continuation(end_x, y, boxes[stop].y, MARGIN, ROW_GAP))
     end_x = boxes[-1].x + boxes[-1].width if boxes else MARGIN
-    return body + _break_marker(end_x, last_y, heap.brk), last_y + ROW_HEIGHT + ROW_GAP
+    parts.append(_break_marker(end_x, last_y, heap.brk))
+    return "".join(parts), last_y + ROW_HEIGHT + ROW_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,12 +288,15 @@ def _linear(heap: HeapMap, top: float, rows: int) -> tuple[str, float]:
     scale = plot_width / per_row
     parts: list[str] = []
     used_rows = math.ceil(span / per_row)
+    pitch = ROW_HEIGHT + LINEAR_ROW_GAP
     for row in range(used_rows):
-        y = top + row * (ROW_HEIGHT + 8)
+        y = top + row * pitch
+        # Clear of the continuation line, which enters the row just left of `plot_left`.
         parts.append(
-            f'<text class="small" x="{num(plot_left - 6)}" y="{num(y + ROW_HEIGHT / 2 + 4)}"'
-            f' text-anchor="end">+{heap.heap_start + row * per_row:#x}</text>'
+            _address(heap.heap_start + row * per_row, plot_left - 12, y + ROW_HEIGHT / 2 + 4, "end")
         )
+        if row + 1 < used_rows:
+            parts.append(_continuation(WIDTH - MARGIN, y, y + pitch, plot_left, LINEAR_ROW_GAP))
     for run in _runs(heap.chunks):
         tooltip = (
             f"{STATE_NAMES[run.state]}: {run.count} chunk{'s' if run.count > 1 else ''},"
@@ -258,7 +308,7 @@ def _linear(heap: HeapMap, top: float, rows: int) -> tuple[str, float]:
             row_end = min((row + 1) * per_row, run.end - heap.heap_start)
             x = plot_left + (position - row * per_row) * scale
             width = max((row_end - position) * scale, 1.0)
-            y = top + row * (ROW_HEIGHT + 8)
+            y = top + row * pitch
             parts.append(
                 f'<rect class="{_css_for(run.state)}" x="{num(x)}" y="{num(y)}"'
                 f' width="{num(width)}" height="{num(ROW_HEIGHT)}"><title>{escape(tooltip)}'
@@ -267,7 +317,7 @@ def _linear(heap: HeapMap, top: float, rows: int) -> tuple[str, float]:
             position = row_end
     last_row = (span - 1) // per_row
     end_x = plot_left + (span - last_row * per_row) * scale
-    last_y = top + last_row * (ROW_HEIGHT + 8)
+    last_y = top + last_row * pitch
     parts.append(_break_marker(end_x, last_y, heap.brk))
     parts.append(
         f'<text class="small muted" x="{num(plot_left)}" y="{num(last_y + ROW_HEIGHT + 21)}">'
@@ -296,13 +346,13 @@ def render_heap_map(heap: HeapMap, layout: Layout = "blocks", rows: int = 6) -> 
         f'<text class="small muted" x="{num(MARGIN)}" y="36">{escape(summary)}</text>',
     ]
     if layout == "blocks":
-        body, y = _blocks(heap, 52)
+        body, y = _blocks(heap, 64)  # room above the first row for its offset
     else:
         body, y = _linear(heap, 52, rows)
     parts.append(body)
     mapped, y = _mmapped_row(heap.mmapped, y + 4)
     parts.append(mapped)
-    present = [state for state in STATE_NAMES if any(c.state == state for c in heap.chunks)]
+    present = [state for state in CHUNK_STATES if any(c.state == state for c in heap.chunks)]
     legend, y = _legend(present, bool(heap.mmapped), y)
     parts.append(legend)
     # The description is read out by screen readers (and indexed by site search), so it

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+
+from brkdoc.sim.view import STATES, ChunkState
 
 __all__ = [
     "CHUNK_STATES",
@@ -30,8 +31,8 @@ __all__ = [
     "MappedChunk",
 ]
 
-ChunkState = Literal["in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top"]
-CHUNK_STATES: tuple[ChunkState, ...] = get_args(ChunkState)
+# The simulator's list, under the renderer's name for it.
+CHUNK_STATES: tuple[ChunkState, ...] = STATES
 # Free as far as the program is concerned. Tcache and fastbin chunks still look "in use" to
 # glibc's coalescing (their neighbour's PREV_INUSE bit stays set); the figure shows them free
 # because no live block lives there.

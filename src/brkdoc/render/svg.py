@@ -17,6 +17,8 @@ properties on the figure's root class `bkf`, so one figure reads well:
 
 from __future__ import annotations
 
+from brkdoc.sim.view import STATES
+
 __all__ = [
     "DARK",
     "LIGHT",
@@ -44,6 +46,7 @@ LIGHT = {
     "mmap": "#c9b8e8",
     "brk": "#c62828",
     "series2": "#6a3fb5",
+    "series3": "#1d7a4a",
 }
 DARK = {
     "fg": "#e6edf3",
@@ -58,6 +61,7 @@ DARK = {
     "mmap": "#54407d",
     "brk": "#ff8a80",
     "series2": "#c3a6ff",
+    "series3": "#7fd8a4",
 }
 
 
@@ -66,8 +70,7 @@ def _variables(colours: dict[str, str]) -> str:
 
 
 _STATE_RULES = "".join(
-    f".bkf .s-{state}{{fill:var(--bkf-{state.replace('_', '-')})}}"
-    for state in ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmap")
+    f".bkf .s-{state}{{fill:var(--bkf-{state.replace('_', '-')})}}" for state in (*STATES, "mmap")
 )
 
 STYLE = (
@@ -87,10 +90,15 @@ STYLE = (
     ".bkf .free{stroke-dasharray:4 2}"
     ".bkf .brk{stroke:var(--bkf-brk);stroke-width:2.5}"
     ".bkf .brk-label{fill:var(--bkf-brk);font-weight:600}"
+    ".bkf .wrap{stroke:currentColor;stroke-opacity:.6;stroke-width:1.25;fill:none;"
+    "stroke-dasharray:3 2}"
+    ".bkf .wrap-head{fill:currentColor;fill-opacity:.6}"
     ".bkf .axis{stroke:currentColor;stroke-width:1;fill:none}"
     ".bkf .grid{stroke:currentColor;stroke-opacity:.15;stroke-width:1}"
     ".bkf .line-brk{stroke:var(--bkf-brk);stroke-width:2;fill:none}"
     ".bkf .line-mmap{stroke:var(--bkf-series2);stroke-width:2;fill:none;stroke-dasharray:6 3}"
+    ".bkf .line-3{stroke:var(--bkf-series3);stroke-width:2;fill:none;stroke-dasharray:2 2}"
+    ".bkf .mark{stroke:currentColor;stroke-opacity:.6;stroke-width:1;stroke-dasharray:5 3}"
     ".bkf .muted{fill-opacity:.75}"
     ".bkf .small{font-size:10.5px}"
     ".bkf .heading{font-weight:600}" + _STATE_RULES

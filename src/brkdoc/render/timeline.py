@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from brkdoc.render.svg import escape, format_size, num, svg_document
+from brkdoc.render.svg import escape, format_size, num, svg_document, text_width
 
-__all__ = ["nice_ticks", "render_timeline", "step_points"]
+__all__ = ["nice_ticks", "render_step_chart", "render_timeline", "step_points"]
 
 WIDTH = 720.0
 HEIGHT = 300.0
@@ -69,14 +69,38 @@ def _byte_ticks(high: int) -> list[int]:
     return [int(tick * unit) for tick in nice_ticks(high / unit)]
 
 
+# One CSS class per series, in order: solid, dashed, dotted, each in a palette colour.
+SERIES_CLASSES = ("line-brk", "line-mmap", "line-3")
+
+
 def render_timeline(
     brk: Sequence[int], mmapped: Sequence[int], title: str, x_label: str = "operation"
 ) -> str:
     """The SVG text of a chart of both series against the operation index."""
     if len(brk) != len(mmapped):
         raise ValueError(f"series differ in length: {len(brk)} and {len(mmapped)}")
-    ops = max(len(brk), 1)
-    high = max([*brk, *mmapped, 1])
+    return render_step_chart(
+        [("program break above its start", brk), ("bytes in mmapped chunks", mmapped)],
+        title,
+        x_label,
+    )
+
+
+def render_step_chart(
+    series: Sequence[tuple[str, Sequence[int]]],
+    title: str,
+    x_label: str = "operation",
+    marks: Sequence[tuple[int, str]] = (),
+) -> str:
+    """The SVG text of step charts of byte counts, one value per step, on one byte axis.
+
+    `series` are (legend text, values), at most three, drawn solid, dashed and dotted in the
+    palette's colours. `marks` are (bytes, label) reference lines across the chart, such as a cap.
+    """
+    if not 1 <= len(series) <= len(SERIES_CLASSES):
+        raise ValueError(f"a chart draws 1 to {len(SERIES_CLASSES)} series, not {len(series)}")
+    ops = max([1, *(len(values) for _, values in series)])
+    high = max([1, *(v for _, values in series for v in values), *(m for m, _ in marks)])
     y_ticks = _byte_ticks(high)
     x_ticks = [int(t) for t in nice_ticks(ops) if t == int(t)]
     plot_w = WIDTH - LEFT - RIGHT
@@ -110,25 +134,28 @@ def render_timeline(
         f'<text class="small" x="{num(LEFT + plot_w / 2)}" y="{num(TOP + plot_h + 34)}"'
         f' text-anchor="middle">{escape(x_label)}</text>'
     )
-    for css, series in (("line-brk", brk), ("line-mmap", mmapped)):
-        coords = " ".join(f"{num(sx(x))},{num(sy(y))}" for x, y in step_points(series))
+    for value, label in marks:
+        parts.append(
+            f'<line class="mark" x1="{num(LEFT)}" y1="{num(sy(value))}" x2="{num(LEFT + plot_w)}"'
+            f' y2="{num(sy(value))}"/><text class="small" x="{num(LEFT + 6)}"'
+            f' y="{num(sy(value) - 4)}">{escape(label)}</text>'
+        )
+    for css, (_, values) in zip(SERIES_CLASSES, series, strict=False):
+        coords = " ".join(f"{num(sx(x))},{num(sy(y))}" for x, y in step_points(values))
         parts.append(f'<polyline class="{css}" points="{coords}"/>')
     legend_y = HEIGHT - 12
-    parts.append(
-        f'<line class="line-brk" x1="{num(LEFT)}" y1="{num(legend_y - 4)}"'
-        f' x2="{num(LEFT + 24)}" y2="{num(legend_y - 4)}"/>'
-        f'<text class="small" x="{num(LEFT + 30)}" y="{num(legend_y)}">'
-        "program break above its start</text>"
-        f'<line class="line-mmap" x1="{num(LEFT + 240)}" y1="{num(legend_y - 4)}"'
-        f' x2="{num(LEFT + 264)}" y2="{num(legend_y - 4)}"/>'
-        f'<text class="small" x="{num(LEFT + 270)}" y="{num(legend_y)}">'
-        "bytes in mmapped chunks</text>"
-    )
-    final_brk = brk[-1] if brk else 0
-    final_mmapped = mmapped[-1] if mmapped else 0
-    description = (
-        f"{len(brk)} operations. Program break: peak {format_size(max(brk, default=0))},"
-        f" final {format_size(final_brk)}. Mmapped bytes: peak"
-        f" {format_size(max(mmapped, default=0))}, final {format_size(final_mmapped)}."
+    x = LEFT
+    for css, (name, _) in zip(SERIES_CLASSES, series, strict=False):
+        parts.append(
+            f'<line class="{css}" x1="{num(x)}" y1="{num(legend_y - 4)}"'
+            f' x2="{num(x + 24)}" y2="{num(legend_y - 4)}"/>'
+            f'<text class="small" x="{num(x + 30)}" y="{num(legend_y)}">{escape(name)}</text>'
+        )
+        x += 30 + text_width(name, 10.5) + 16
+    steps = max(len(values) for _, values in series)
+    description = f"{steps} operations. " + " ".join(
+        f"{name}: peak {format_size(max(values, default=0))},"
+        f" final {format_size(values[-1] if values else 0)}."
+        for name, values in series
     )
     return svg_document(WIDTH, HEIGHT, title, description, "".join(parts))

@@ -14,7 +14,8 @@ The stable API (what `__all__` lists) is:
 - `Syscall` and `format_strace` for the simulated system calls;
 - `parse_trace`, `simulate`, `TraceOp`, `Observation`, `format_observation`,
   `parse_observation` for CS:APP traces;
-- `Profile`, `GLIBC_2_36`, `GLIBC_2_39`, `profile_for_version`;
+- `Profile`, `PROFILES` (keyed "2.31", "2.36", "2.41", "2.43", "2.44"), `GLIBC_2_31` ..
+  `GLIBC_2_44`, `get_profile` (alias `profile_for_version`), `UnknownVersion`;
 - `MallocAbort` (glibc would abort, with glibc's message), `UnsupportedState`, `MallocError`;
 - the mallopt parameter numbers `M_MMAP_THRESHOLD` and friends.
 
@@ -47,10 +48,16 @@ from brkdoc.sim.params import (
     request2size,
 )
 from brkdoc.sim.profiles import (
+    GLIBC_2_31,
     GLIBC_2_36,
-    GLIBC_2_39,
+    GLIBC_2_41,
+    GLIBC_2_43,
+    GLIBC_2_44,
     PROFILE_NAMES,
+    PROFILES,
     Profile,
+    UnknownVersion,
+    get_profile,
     profile_for_version,
 )
 from brkdoc.sim.syscalls import Syscall, format_strace
@@ -68,13 +75,17 @@ from brkdoc.sim.trace import (
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
 __all__ = [
+    "GLIBC_2_31",
     "GLIBC_2_36",
-    "GLIBC_2_39",
+    "GLIBC_2_41",
+    "GLIBC_2_43",
+    "GLIBC_2_44",
     "M_MMAP_MAX",
     "M_MMAP_THRESHOLD",
     "M_MXFAST",
     "M_TOP_PAD",
     "M_TRIM_THRESHOLD",
+    "PROFILES",
     "PROFILE_NAMES",
     "ChunkView",
     "Heap",
@@ -87,10 +98,12 @@ __all__ = [
     "Syscall",
     "TraceOp",
     "TraceSummary",
+    "UnknownVersion",
     "UnsupportedState",
     "format_observation",
     "format_strace",
     "format_view",
+    "get_profile",
     "parse_observation",
     "parse_trace",
     "profile_for_version",

@@ -18,12 +18,28 @@ __all__ = ["Allocator"]
 class Allocator(Bins):
     """Handing out chunks: tcache, fastbins, bins, the top chunk, then sysmalloc."""
 
-    def _tcache_init(self) -> None:
+    def _tcache_init(self, nb: int = request2size(TCACHE_STRUCT_BYTES)) -> None:
+        """`tcache_init`: take a chunk of `nb` bytes for the tcache struct from `_int_malloc`.
+
+        While it runs the tcache is glibc's "disabled" dummy (2.43 `tcache_init` sets it
+        first), so the nested `_int_malloc` neither stashes chunks nor starts another init.
+        """
         count = self.tunables.tcache_bins
-        chunk = self._int_malloc(request2size(TCACHE_STRUCT_BYTES))
+        self._tcache_busy = True
+        try:
+            chunk = self._int_malloc(nb)
+        finally:
+            self._tcache_busy = False
         if chunk:
             self.tcache = [[] for _ in range(count)]
             self.tcache_struct = chunk
+
+    def _tcache_init_lazily(self) -> list[list[int]] | None:
+        """2.43 and later: the tcache is set up inside `_int_malloc` on a small-bin hit or an
+        exact unsorted fit (malloc.c `_int_malloc`, `tcache_inactive ()` checks; 2bf2188fae)."""
+        if self.tcache is None and not self._tcache_busy:
+            self._tcache_init(self.profile.tcache_struct_chunk)
+        return self.tcache
 
     def _int_malloc(self, nb: int) -> int:  # noqa: PLR0911, PLR0912, PLR0915
         """glibc's `_int_malloc` for a padded size; returns the chunk address or 0.
@@ -63,6 +79,10 @@ class Allocator(Bins):
                 bk[header] = back
                 fd[back] = header
                 del free_end[victim + free_size.pop(victim)]
+                if tc_bin is None and not self._tcache_eager:
+                    lazy = self._tcache_init_lazily()
+                    if lazy is not None and tc_idx < tun.tcache_bins:
+                        tc_bin = lazy[tc_idx]
                 if tc_bin is not None:
                     while len(tc_bin) < tcache_count:
                         extra = bk[header]
@@ -117,10 +137,16 @@ class Allocator(Bins):
                 if size == nb:
                     del free_size[victim]
                     del free_end[victim + size]
-                    if tc_bin is not None and len(tc_bin) < tcache_count:
-                        tc_bin.append(victim)
-                        return_cached = True
-                        continue
+                    if self._stash_unsorted:
+                        if tc_bin is None and not self._tcache_eager:
+                            # 2.43 sets the tcache up here for any exact fit, even a large one.
+                            lazy = self._tcache_init_lazily()
+                            if lazy is not None and tc_idx < tun.tcache_bins:
+                                tc_bin = lazy[tc_idx]
+                        if tc_bin is not None and len(tc_bin) < tcache_count:
+                            tc_bin.append(victim)
+                            return_cached = True
+                            continue
                     used[victim] = nb
                     return victim
                 if size < 1024:
@@ -189,10 +215,15 @@ class Allocator(Bins):
             return self._sysmalloc(nb)
 
     def _int_free(self, chunk: int, size: int) -> None:
-        """glibc's `_int_free` for a chunk known to be in use and not mmapped."""
+        """glibc's `_int_free` for a chunk known to be in use and not mmapped.
+
+        From 2.43 the tcache may not exist yet; then the chunk goes straight to the bins,
+        as `_int_free_chunk` does for the pieces realloc gives back.
+        """
         tc_idx = (size - 17) >> 4
-        if tc_idx < self._tcache_bins:
-            bin_ = self.tcache[tc_idx]  # type: ignore[index]
+        tcache = self.tcache
+        if tc_idx < self._tcache_bins and tcache is not None:
+            bin_ = tcache[tc_idx]
             if len(bin_) < self._tcache_count:
                 bin_.append(chunk)
                 return

@@ -131,12 +131,18 @@ class Bins(SystemCalls):
         if next_chunk != self.top:
             if next_chunk in free_size:
                 size += self._unlink(next_chunk)
-            # Inlined _to_unsorted: onto the front of the unsorted list.
+            # Onto the front of the unsorted list (inlined _to_unsorted), or from 2.41
+            # (e2436d6f5a, `_int_free_create_chunk`) a small chunk onto the front of its
+            # small bin.
+            header = UNSORTED
+            if size < 1024 and self._small_to_smallbin:
+                header = -(size >> 4)
+                self.binmap |= 1 << (size >> 4)
             fd = self.fd
-            first = fd[UNSORTED]
+            first = fd[header]
             fd[chunk] = first
-            self.bk[chunk] = UNSORTED
-            fd[UNSORTED] = chunk
+            self.bk[chunk] = header
+            fd[header] = chunk
             self.bk[first] = chunk
             free_size[chunk] = size
             free_end[chunk + size] = chunk

@@ -1,7 +1,8 @@
 """A model of glibc malloc's main arena for one thread on x86-64, exact to the byte.
 
-`Heap` follows the code paths of glibc's `malloc/malloc.c` (tag glibc-2.36; see `profiles` for
-2.39): `__libc_malloc` (tcache), `_int_malloc` (fastbins, small bins, the unsorted-bin loop,
+`Heap` follows the code paths of glibc's `malloc/malloc.c` (tag glibc-2.36; `profiles` lists
+what 2.31, 2.41, 2.43 and 2.44 do differently, and `Heap(profile)` picks one):
+`__libc_malloc` (tcache), `_int_malloc` (fastbins, small bins, the unsorted-bin loop,
 best-fit large bins, the binmap scan, the top chunk), `sysmalloc` (mmap or brk), `_int_free`
 (tcache, fastbins, coalescing, trimming), `malloc_consolidate`, `systrim`, `mtrim`,
 `__libc_realloc` / `_int_realloc`, `mremap_chunk`, `__libc_calloc` and `__libc_mallopt`.
@@ -78,7 +79,8 @@ class Heap(Reallocator):
     - `mmapped`: bytes in mmapped chunks, as `mallinfo2().hblkhd` reports;
     - `syscalls`: the `Syscall` records made so far (empty if `record_syscalls` is false);
     - `syscall_counts`: how many of each system call were made;
-    - `tunables`: the mallopt-controlled parameters (`mmap_threshold`, `trim_threshold`, ...).
+    - `tunables`: the mallopt-controlled parameters (`mmap_threshold`, `trim_threshold`, ...);
+    - `profile`: the glibc version modelled (`brkdoc.sim.profiles`).
 
     `snapshot()` returns a `HeapView`: every chunk in address order with its state
     ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin" or "top") and bin index,
@@ -98,11 +100,14 @@ class Heap(Reallocator):
             return 0
         # request2size, in glibc's own form (below MINSIZE, MINSIZE) rather than a max() call.
         nb = (size + 23) & ~15 if size + 23 >= 32 else 32
-        if self.tcache is None:
+        tcache = self.tcache
+        if tcache is None and self._tcache_eager:
+            # MAYBE_INIT_TCACHE (up to 2.41); from 2.43 malloc never sets the tcache up.
             self._tcache_init()
+            tcache = self.tcache
         tc_idx = (nb - 17) >> 4
-        if tc_idx < self._tcache_bins:
-            bin_ = self.tcache[tc_idx]  # type: ignore[index]
+        if tc_idx < self._tcache_bins and tcache is not None:
+            bin_ = tcache[tc_idx]
             if bin_:
                 chunk = bin_.pop()
                 self.used[chunk] = nb
@@ -118,13 +123,18 @@ class Heap(Reallocator):
         size = self.used.pop(chunk, 0)
         if size:
             tcache = self.tcache
+            tc_idx = (size - 17) >> 4
             if tcache is None:
-                self._tcache_init()
+                if self._tcache_eager:
+                    self._tcache_init()
+                elif tc_idx < self._tcache_bins:
+                    # 2.43 `tcache_free_init`: the first free of a tcache-sized chunk sets the
+                    # tcache up through `__libc_malloc2`, then frees again (2bf2188fae).
+                    self._tcache_init(self.profile.tcache_struct_chunk_on_free)
                 tcache = self.tcache
             # The tcache half of _int_free, inlined because it is by far the commonest case.
-            tc_idx = (size - 17) >> 4
-            if tc_idx < self._tcache_bins:
-                bin_ = tcache[tc_idx]  # type: ignore[index]
+            if tc_idx < self._tcache_bins and tcache is not None:
+                bin_ = tcache[tc_idx]
                 if len(bin_) < self._tcache_count:
                     bin_.append(chunk)
                     return
@@ -133,26 +143,38 @@ class Heap(Reallocator):
         mapped = self.mmapped_chunks.get(chunk)
         if mapped is not None:
             tun = self.tunables
-            # The raw size word carries IS_MMAPPED (2), hence `| 2` in both comparisons.
+            # The raw size word carries IS_MMAPPED (2), hence `| 2` in both comparisons. The
+            # chunk is the whole mapping up to 2.42 and 16 bytes less from 2.43.
+            chunk_size = mapped - self._mmap_chunk_less
             if (
                 not tun.no_dyn_threshold
-                and (mapped | 2) > tun.mmap_threshold
-                and (mapped | 2) <= DEFAULT_MMAP_THRESHOLD_MAX
+                and (chunk_size | 2) > tun.mmap_threshold
+                and (chunk_size | 2) <= DEFAULT_MMAP_THRESHOLD_MAX
             ):
-                tun.mmap_threshold = mapped
-                tun.trim_threshold = 2 * mapped
+                tun.mmap_threshold = chunk_size
+                tun.trim_threshold = 2 * chunk_size
             self._munmap_chunk(chunk)
             return
         self._bad_free(chunk)
 
     def calloc(self, count: int, size: int) -> int:
-        """`calloc(count, size)`: like malloc but never served from the tcache."""
+        """`calloc(count, size)`: up to 2.36 never served from the tcache; from 2.41
+        (226e3b0a41) a cached chunk of the right size is taken first, as malloc does."""
         total = count * size
         if total > PTRDIFF_MAX or total < 0:
             return 0
-        if self.tcache is None:
+        nb = request2size(total)
+        tcache = self.tcache
+        if tcache is None and self._tcache_eager:
             self._tcache_init()
-        chunk = self._int_malloc(request2size(total))
+            tcache = self.tcache
+        if self._calloc_tcache and tcache is not None:
+            tc_idx = (nb - 17) >> 4
+            if tc_idx < self._tcache_bins and tcache[tc_idx]:
+                chunk = tcache[tc_idx].pop()
+                self.used[chunk] = nb
+                return chunk + 16
+        chunk = self._int_malloc(nb)
         return chunk + 16 if chunk else 0
 
     def realloc(self, pointer: int, size: int) -> int:
@@ -173,17 +195,23 @@ class Heap(Reallocator):
                 "memory here and the outcome depends on its contents"
             )
         if self.profile.realloc_keeps_fitting_block:
-            usable = (mapped - 16) if mapped is not None else old_size - 8  # type: ignore[operator]
+            usable = (
+                (mapped - self._mmap_usable_less) if mapped is not None else old_size - 8  # type: ignore[operator]
+            )
             if size <= usable:
                 spare = usable - size
-                if spare < 16 or (mapped is not None and spare <= PAGE_SIZE):
+                if spare < 16 or (
+                    mapped is not None
+                    and spare <= PAGE_SIZE
+                    and self.profile.realloc_keeps_mmapped_within_page
+                ):
                     return pointer
         if size > PTRDIFF_MAX or size < 0:
             return 0
         nb = request2size(size)
         if mapped is not None:
             return self._realloc_mmapped(chunk, mapped, size, nb)
-        if self.tcache is None:
+        if self.tcache is None and self._tcache_eager:
             self._tcache_init()
         new = self._int_realloc(chunk, old_size, nb)  # type: ignore[arg-type]
         return new + 16 if new else 0
@@ -197,6 +225,8 @@ class Heap(Reallocator):
         self._consolidate()
         tun = self.tunables
         if param == M_MXFAST:
+            if not self.profile.has_fastbins:
+                return 1  # 2.43 `do_set_mxfast`: accepted, no effect
             if (value & MASK64) > MAX_FAST_SIZE:
                 return 0
             tun.max_fast = max_fast_for(value)
@@ -207,6 +237,9 @@ class Heap(Reallocator):
             tun.top_pad = value & MASK64
             tun.no_dyn_threshold = True
         elif param == M_MMAP_THRESHOLD:
+            limit = self.profile.mmap_threshold_max
+            if limit and (value & MASK64) > limit:
+                return 0
             tun.mmap_threshold = value & MASK64
             tun.no_dyn_threshold = True
         elif param == M_MMAP_MAX:

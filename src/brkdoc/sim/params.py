@@ -1,7 +1,10 @@
 """Sizes, bin indices and tunable defaults of glibc malloc on x86-64 (64-bit, 16-byte alignment).
 
-Every value here is computed from the macros in glibc's `malloc/malloc.c` (tags glibc-2.36 and
-glibc-2.39 agree on all of them) and `sysdeps/generic/malloc-machine.h` (`DEFAULT_TOP_PAD`).
+Every value here is computed from the macros in glibc's `malloc/malloc.c` (tags glibc-2.31 to
+glibc-2.41 agree on all of them) and `sysdeps/generic/malloc-machine.h` (`DEFAULT_TOP_PAD`).
+Later changes come from the profile instead (`brkdoc.sim.profiles`): 2.42's 12 extra tcache
+bins for large chunks (off by default; they only make the tcache struct bigger), and 2.43's
+fill count of 16 and removal of the fastbins.
 
 >>> request2size(0), request2size(24), request2size(25), request2size(1032)
 (32, 32, 48, 1040)

@@ -45,10 +45,27 @@ class HeapState:
         if heap_start % PAGE_SIZE:
             raise ValueError("heap_start must be page aligned")
         self.profile = profile
-        self.tunables = Tunables()
+        self.tunables = Tunables(tcache_count=profile.tcache_count)
+        if not profile.has_fastbins:
+            # 2.43 removed the fastbins: no chunk size is ever "fast".
+            self.tunables.max_fast = 0
         # Copies of the two tcache limits, which no mallopt call changes, for the fast paths.
         self._tcache_bins = self.tunables.tcache_bins
         self._tcache_count = self.tunables.tcache_count
+        # Version switches read on hot paths, copied from the profile once.
+        self._tcache_eager = not profile.tcache_lazy
+        self._tcache_busy = False  # tcache_init is running (glibc's "disabled" dummy tcache)
+        self._calloc_tcache = profile.calloc_uses_tcache
+        self._small_to_smallbin = profile.free_small_to_smallbin
+        self._bypass_tcache = profile.remainders_bypass_tcache
+        self._stash_unsorted = profile.unsorted_stashes_tcache
+        # mmapped chunks: 2.43 keeps a 16-byte trailer, so the chunk is the mapping minus 16.
+        self._mmap_extra = 16 if profile.mmap_chunk_trailer else 8
+        self._mmap_chunk_less = 16 if profile.mmap_chunk_trailer else 0
+        # musable of an mmapped chunk: chunk size - 16 up to 2.42, chunk size - 8 after.
+        self._mmap_usable_less = 24 if profile.mmap_chunk_trailer else 16
+        # What mremap_chunk adds to hblkhd beyond the change in mapping size.
+        self._mremap_drift = 16 if profile.mremap_hblkhd_drift else 0
         self.heap_start = heap_start
         self.current_break = heap_start
         self.mmap_base = mmap_base
@@ -109,6 +126,6 @@ class HeapState:
         """`malloc_usable_size`: bytes the program may use at a live pointer."""
         chunk = pointer - 16
         if chunk in self.mmapped_chunks:
-            return self.mmapped_chunks[chunk] - 16
+            return self.mmapped_chunks[chunk] - self._mmap_usable_less
         size = self.used.get(chunk)
         return 0 if size is None else size - 8

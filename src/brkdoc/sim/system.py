@@ -46,7 +46,9 @@ class SystemCalls(HeapState):
         """glibc's `sysmalloc` for the main arena when the top chunk is too small."""
         tun = self.tunables
         if nb >= tun.mmap_threshold and self.n_mmaps < tun.mmap_max:
-            size = (nb + 8 + PAGE_MASK) & ~PAGE_MASK
+            # sysmalloc_mmap: nb + SIZE_SZ rounded to pages up to 2.42; from 2.43 (614cfd0f8a)
+            # nb + CHUNK_HDR_SZ, the chunk ending 16 bytes before the mapping does.
+            size = (nb + self._mmap_extra + PAGE_MASK) & ~PAGE_MASK
             if size > nb:
                 chunk = self._mmap(size)
                 self.mmapped_chunks[chunk] = size

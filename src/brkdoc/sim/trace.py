@@ -1,8 +1,10 @@
 """Allocation traces in the CS:APP malloc-lab format, and running them through the model.
 
 A trace is a header of four numbers (suggested heap size, number of ids, number of ops, weight)
-or two (ids, ops), one a line, then one operation a line: `a ID SIZE` (malloc), `r ID SIZE`
-(realloc) and `f ID` (free). CRLF line endings and blank lines are accepted.
+or two (ids, ops), one a line, then one operation a line: `a ID SIZE` (malloc), `c ID SIZE`
+(`calloc(1, SIZE)`, an addition to the CS:APP format), `r ID SIZE` (realloc) and `f ID` (free).
+CRLF line endings and blank lines are accepted. A `c` operation's observation has `"op": "c"`
+and the same keys as an `a` line.
 
 The parser takes lines (any iterable of str) so this module does no file I/O; errors are
 `brkdoc.errors.InputError` naming the file and line.
@@ -47,7 +49,7 @@ __all__ = [
     "summarize_lines",
 ]
 
-_OPS = {"a": 3, "r": 3, "f": 2}
+_OPS = {"a": 3, "c": 3, "r": 3, "f": 2}
 
 
 class TraceOp(NamedTuple):
@@ -198,13 +200,13 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:
         # Fast path for well-formed lines; anything odd is diagnosed by _check_line.
         op = fields[0]
         try:
-            if op == "a" and len(fields) == 3:
+            if op in {"a", "c"} and len(fields) == 3:
                 block = int(fields[1])
                 size: int | None = int(fields[2])
                 if block >= 0 and size >= 0:  # type: ignore[operator]
                     mark(block, 1)
                     count += 1
-                    yield new(TraceOp, (number, "a", block, size))
+                    yield new(TraceOp, (number, op, block, size))
                     continue
             elif op == "f" and len(fields) == 2:
                 block = int(fields[1])
@@ -232,7 +234,7 @@ def _check_line(
     op = fields[0]
     want = _OPS.get(op)
     if want is None:
-        raise InputError(path, number, f"unknown operation {op!r} (expected a, r or f)")
+        raise InputError(path, number, f"unknown operation {op!r} (expected a, c, r or f)")
     if len(fields) != want:
         shape = "f ID" if op == "f" else f"{op} ID SIZE"
         raise InputError(path, number, f"expected '{shape}', got {raw.strip()!r}")
@@ -308,8 +310,10 @@ def simulate(
             yield new(Observation, (i, op, block, None, None, heap.current_break - start,
                                     heap.mmapped))  # fmt: skip
             continue
-        else:
+        elif op == "r":
             pointer = heap.realloc(get(block), size)  # type: ignore[arg-type]
+        else:
+            pointer = heap.calloc(1, size)  # type: ignore[arg-type]
         put(block, pointer)
         if not pointer:
             where, offset = None, None
@@ -353,8 +357,10 @@ def summarize(ops: Iterable[TraceOp], heap: Heap) -> TraceSummary:
                 put(block, malloc(size))  # type: ignore[arg-type]
             elif op == "f":
                 free(get(block))
-            else:
+            elif op == "r":
                 put(block, realloc(get(block), size))  # type: ignore[arg-type]
+            else:
+                put(block, heap.calloc(1, size))  # type: ignore[arg-type]
             count += 1
     except MallocError as error:
         error.trace_op = current
@@ -365,7 +371,7 @@ def summarize(ops: Iterable[TraceOp], heap: Heap) -> TraceSummary:
     )
 
 
-def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary:  # noqa: PLR0915
+def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary:  # noqa: PLR0912, PLR0915
     """`summarize(parse_trace(lines, path), heap)` in one pass: what `brkdoc simulate` runs.
 
     Parsing and simulating in one loop saves building a TraceOp per operation and resuming a
@@ -384,6 +390,7 @@ def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary
     malloc = heap.malloc
     free = heap.free
     realloc = heap.realloc
+    calloc = heap.calloc
     count = 0
     number = 0
     block = size = 0
@@ -417,6 +424,13 @@ def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary
                     pointer = get(block)
                     if pointer != -1 and size >= 0:
                         put(block, realloc(pointer, size))
+                        count += 1
+                        continue
+                elif op == "c" and len(fields) == 3:
+                    block = int(fields[1])
+                    size = int(fields[2])
+                    if block >= 0 and size >= 0:
+                        put(block, calloc(1, size))
                         count += 1
                         continue
             except ValueError:

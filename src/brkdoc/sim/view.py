@@ -21,14 +21,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from brkdoc.sim.state import HeapState
 
-__all__ = ["ChunkView", "HeapView", "MmapView", "format_view", "snapshot"]
+__all__ = ["STATES", "ChunkState", "ChunkView", "HeapView", "MmapView", "format_view", "snapshot"]
 
-STATES = ("in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top")
+# The one list of chunk states; brkdoc.render draws and names exactly these.
+ChunkState = Literal["in_use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top"]
+STATES: tuple[ChunkState, ...] = get_args(ChunkState)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class ChunkView:
     address: int
     offset: int
     size: int
-    state: str
+    state: ChunkState
     bin: int | None
     is_tcache_struct: bool = False
 
@@ -81,7 +83,7 @@ def _bins_of(heap: HeapState) -> dict[int, int]:
 def snapshot(heap: HeapState) -> HeapView:
     """The heap's chunks now. Costs time proportional to the number of chunks."""
     start = heap.heap_start
-    entries: list[tuple[int, int, str, int | None]] = []
+    entries: list[tuple[int, int, ChunkState, int | None]] = []
     for chunk, size in heap.used.items():
         entries.append((chunk, size, "in_use", None))
     if heap.tcache is not None:
@@ -90,7 +92,7 @@ def snapshot(heap: HeapState) -> HeapView:
     for index, fastbin in enumerate(heap.fastbins):
         entries.extend((chunk, index * 16 + 32, "fastbin", index) for chunk in fastbin)
     for chunk, index in _bins_of(heap).items():
-        state = "unsorted" if index == 1 else "smallbin" if index < 64 else "largebin"
+        state: ChunkState = "unsorted" if index == 1 else "smallbin" if index < 64 else "largebin"
         entries.append((chunk, heap.free_size[chunk], state, index))
     if heap.top is not None:
         entries.append((heap.top, heap.top_size, "top", None))

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 from brkdoc.errors import BrkdocError
-from brkdoc.native.demos.result import DemoResult
+from brkdoc.native.demos.result import DemoResult, on_glibc
 
 __all__ = ["DEMO_NAMES", "DemoResult", "claim_of", "demo_module", "run_demo"]
 
@@ -42,7 +42,13 @@ def claim_of(name: str) -> str:
     return claim
 
 
-def run_demo(name: str, **options: Any) -> DemoResult:
-    """Run demo `name` in a child process and return its judged result."""
-    result: DemoResult = demo_module(name).run(**options)
+def run_demo(name: str, *, glibc: str | None = None, **options: Any) -> DemoResult:
+    """Run demo `name` in a child process and return its judged result.
+
+    `glibc` names a checked glibc build to run the child on (None: the system's own); when
+    this interpreter cannot start on it, `InterpreterUnavailable` says so.
+    """
+    module = demo_module(name)
+    with on_glibc(glibc):
+        result: DemoResult = module.run(**options)
     return result

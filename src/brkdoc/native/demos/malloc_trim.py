@@ -88,7 +88,7 @@ def measure() -> Evidence:
     libc.free(guard)
     for filler in fillers:
         libc.free(filler)
-    return {
+    evidence: Evidence = {
         "block": BLOCK,
         "count": COUNT,
         "blocks_contiguous": all(
@@ -108,20 +108,33 @@ def measure() -> Evidence:
         "brk_after_free": brk_after_free,
         "brk_after_trim": brk_after_trim,
     }
+    return evidence | rss_checks(evidence)
+
+
+def rss_checks(evidence: Evidence) -> dict[str, bool]:
+    """The facts the claim rests on, named so that a page can show them: the raw RSS figures
+    vary with the interpreter's own memory, these do not."""
+    pages = evidence["freed_whole_pages_bytes"]
+    return {
+        "free_drop_below_10pct": evidence["rss_drop_after_free"] < 0.1 * pages,
+        "trim_drop_above_90pct": evidence["rss_drop_after_trim"] >= 0.9 * pages,
+        "brk_unmoved": evidence["brk_after_free"] == evidence["brk_after_trim"]
+        and evidence["brk_after_trim"] == evidence["brk_before"],
+    }
 
 
 def judge(evidence: Evidence) -> bool:
-    pages = evidence["freed_whole_pages_bytes"]
+    # The checks are computed again from the raw values, so a falsified value is noticed.
+    checks = rss_checks(evidence)
     return bool(
         evidence["blocks_contiguous"]
         and evidence["where"] == ["heap"]
         and evidence["guard_above_blocks"]
-        and pages >= evidence["block"] * (evidence["count"] - 1)
-        and evidence["rss_drop_after_free"] < 0.1 * pages
-        and evidence["rss_drop_after_trim"] >= 0.9 * pages
+        and evidence["freed_whole_pages_bytes"] >= evidence["block"] * (evidence["count"] - 1)
+        and checks["free_drop_below_10pct"]
+        and checks["trim_drop_above_90pct"]
         and evidence["malloc_trim_returned"]
-        and evidence["brk_after_free"] == evidence["brk_before"]
-        and evidence["brk_after_trim"] == evidence["brk_before"]
+        and checks["brk_unmoved"]
     )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import mmap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,8 +28,11 @@ __all__ = [
     "DemoResult",
     "Evidence",
     "Where",
+    "chosen_glibc",
     "conduct",
+    "glibc_build",
     "mmapped_chunk_size",
+    "on_glibc",
     "page_down",
     "page_up",
     "request2size",
@@ -55,6 +60,7 @@ class DemoResult:
     holds: bool
     evidence: Evidence = field(default_factory=dict)
     glibc: str = ""
+    build: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,7 +69,39 @@ class DemoResult:
             "holds": self.holds,
             "evidence": dict(self.evidence),
             "glibc": self.glibc,
+            "build": self.build,
         }
+
+
+# The glibc build the next demos' children run on (None: the system's own). A context variable
+# rather than a parameter, so every demo's `run()` keeps its signature.
+_GLIBC: ContextVar[str | None] = ContextVar("brkdoc_demo_glibc", default=None)
+
+
+@contextmanager
+def on_glibc(version: str | None) -> Iterator[None]:
+    """Run the demos started inside this block on glibc build `version` (None: the system's)."""
+    token = _GLIBC.set(version)
+    try:
+        yield
+    finally:
+        _GLIBC.reset(token)
+
+
+def chosen_glibc() -> str | None:
+    """The glibc build demos are running on now (None: the system's own). A demo that runs a C
+    helper builds it with `glibcs.link_args(v)` and starts it with `glibcs.run_argv(v, ...)`."""
+    return _GLIBC.get()
+
+
+def glibc_build(version: str | None) -> tuple[str, str]:
+    """(glibc version, Debian build) a demo's child runs on; NotGlibcError for another libc."""
+    from brkdoc.native import glibcs  # noqa: PLC0415 (keeps plain demos light)
+
+    if version is None:
+        system = require_glibc()
+        return system, glibcs.system_build_name()
+    return version, glibcs.build_for(version).build
 
 
 def conduct(
@@ -76,11 +114,20 @@ def conduct(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> DemoResult:
-    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child."""
-    version = require_glibc()
-    evidence: Evidence = run_in_child(target, kwargs=kwargs, env=env, timeout=timeout)
+    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child.
+
+    The child runs on the glibc build chosen with `on_glibc` (the system's by default).
+    """
+    chosen = chosen_glibc()
+    version, build = glibc_build(chosen)
+    evidence: Evidence = run_in_child(target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen)
     return DemoResult(
-        name=name, claim=claim, holds=judge(evidence), evidence=evidence, glibc=version
+        name=name,
+        claim=claim,
+        holds=judge(evidence),
+        evidence=evidence,
+        glibc=version,
+        build=build,
     )
 
 
