@@ -57,10 +57,10 @@ glibc-lock: install ## Lock the libc6 builds the Debian registry serves now (src
 	$(BIN)/python -m brkdoc.native.glibc_fetch lock
 
 PORT ?= 8000
-serve: install glibcs ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
+serve: install glibcs node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
 	BRKDOC_SITE_URL=http://127.0.0.1:$(PORT)/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT) --livereload
 
-build: install glibcs ## Strict static build into site/
+build: install glibcs node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
 	$(BIN)/mkdocs build --strict --clean
 
 # `make test` spreads pytest over every core (pytest-xdist; N=0 runs it in one process) and ends

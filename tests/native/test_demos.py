@@ -192,6 +192,114 @@ def test_not_glibc_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> Non
         run_demo("threshold")
 
 
+def test_rss_after_free() -> None:
+    evidence = result_of("rss-after-free").evidence
+    free_bytes = evidence["free_bytes_after_free"]
+    assert evidence["kept"] == evidence["count"] // 512
+    assert evidence["rss_drop_after_free"] < 0.05 * free_bytes
+    assert evidence["break_moved_by_free"] == 0
+    assert evidence["rss_drop_after_trim"] >= 0.8 * free_bytes
+    if glibc_version() == "2.36":
+        # 100-byte blocks are fastbin-sized: free() does not even merge them.
+        assert evidence["fastbin_bytes_after_free"] >= 0.9 * free_bytes
+    assert not falsified("rss-after-free", rss_drop_after_trim=free_bytes // 2)
+    assert not falsified("rss-after-free", rss_drop_after_free=free_bytes)
+    assert not falsified("rss-after-free", fastbin_bytes_after_trim=4096)
+
+
+def test_arena_max() -> None:
+    evidence = result_of("arena-max").evidence
+    cpus = evidence["online_cpus"]
+    if glibc_version() == "2.36":
+        # Debian's 2.36 counts every online CPU (the backport of upstream 472894d2cf).
+        assert evidence["new_arenas_default"] == min(24, max(8 * cpus, 9) - 1)
+        assert evidence["new_arenas_pinned"] == evidence["new_arenas_default"]
+    assert evidence["affinity_cpus_pinned"] == 1
+    assert evidence["new_arenas_capped"] == 1
+    assert evidence["vmsize_grown_default"] >= evidence["new_arenas_default"] * 64 * MiB
+    assert evidence["vmrss_grown_default"] < 4 * MiB
+    assert not falsified("arena-max", new_arenas_capped=3)
+    # An affinity-counting glibc with one allowed CPU stops at 9 arenas: 8 new ones.
+    assert not falsified("arena-max", new_arenas_pinned=8)
+    assert not falsified("arena-max", vmrss_grown_default=evidence["vmsize_grown_default"])
+
+
+def test_arena_limit_formula_by_version() -> None:
+    arena_max = demo_module("arena-max")
+    assert arena_max.arenas_in_all(2, {"glibc": "2.36"}) == 16
+    assert arena_max.arenas_in_all(1, {"glibc": "2.36"}) == 9
+    assert arena_max.arenas_in_all(2, {"glibc": "2.44"}) == 8
+    assert arena_max.arenas_in_all(12, {"glibc": "2.44"}) == 12
+
+
+def test_hugetlb() -> None:
+    evidence = result_of("hugetlb").evidence
+    with open("/sys/kernel/mm/transparent_hugepage/enabled", encoding="ascii") as setting:
+        assert evidence["thp_enabled"] == setting.read().strip()
+    assert evidence["advised_plain"] is False
+    if evidence["thp_mode"] == "madvise":
+        assert evidence["advised_tunable"] is True
+        assert evidence["anon_huge_bytes_tunable"] >= 2 * MiB
+        assert evidence["anon_huge_bytes_plain"] == 0
+        assert not falsified("hugetlb", anon_huge_bytes_tunable=0)
+        assert not falsified("hugetlb", advised_tunable=False)
+        assert evidence["heap_end_on_huge_page_tunable"] is True
+        assert not falsified("hugetlb", heap_end_on_huge_page_tunable=False)
+    assert not falsified("hugetlb", advised_plain=True)
+
+
+def test_hugetlb_judge_follows_the_kernel_setting() -> None:
+    hugetlb = demo_module("hugetlb")
+    never = {
+        "thp_mode": "never",
+        "glibc": "2.36",
+        "advised_plain": False,
+        "advised_tunable": False,
+        "anon_huge_bytes_plain": 0,
+        "anon_huge_bytes_tunable": 0,
+    }
+    assert hugetlb.judge(never)
+    assert not hugetlb.judge(never | {"anon_huge_bytes_tunable": 2 * MiB})
+    assert not hugetlb.judge(never | {"advised_tunable": True})
+    always = never | {"thp_mode": "always", "anon_huge_bytes_plain": 6 * MiB}
+    assert hugetlb.judge(always)
+    assert not hugetlb.judge(always | {"anon_huge_bytes_plain": 0})
+
+
+def test_overcommit() -> None:
+    evidence = result_of("overcommit").evidence
+    touched = evidence["touched"]
+    assert evidence["rss_grown_by_malloc"] < MiB
+    assert 0.9 * touched <= evidence["rss_grown_by_touch"] <= touched + MiB
+    assert evidence["over_rlimit_errno"] == "ENOMEM"
+    if str(evidence["overcommit_memory"]) == "0":
+        assert evidence["blocks_granted"] * evidence["block"] >= 2 * evidence["mem_available"]
+        assert evidence["oversized_granted"] == 0
+        assert not falsified("overcommit", oversized_granted=1, oversized_errno="0")
+    assert not falsified("overcommit", rss_grown_by_malloc=evidence["vmsize_grown"])
+    assert not falsified("overcommit", over_rlimit_granted=1)
+
+
+def test_realloc_mremap() -> None:
+    evidence = result_of("realloc-mremap").evidence
+    for size in (1, 8, 64):
+        assert evidence[f"realloc_faults_{size}mib"] == 0
+        assert evidence[f"copy_faults_{size}mib"] >= size * MiB // PAGE
+        assert evidence[f"contents_kept_{size}mib"] == 1
+    assert not falsified("realloc-mremap", realloc_faults_64mib=64 * MiB // PAGE)
+    assert not falsified("realloc-mremap", contents_kept_8mib=0)
+
+
+def test_calloc_fresh() -> None:
+    evidence = result_of("calloc-fresh").evidence
+    size = evidence["size"]
+    assert evidence["rss_grown_by_calloc"] < size / 100
+    assert evidence["rss_grown_by_malloc_memset"] >= 0.9 * size
+    assert evidence["rss_grown_by_calloc_with_perturb"] >= 0.9 * size
+    assert not falsified("calloc-fresh", rss_grown_by_calloc=size)
+    assert not falsified("calloc-fresh", calloc_reads_zero=0)
+
+
 def test_demos_know_the_glibc_they_run_on() -> None:
     assert chosen_glibc() is None
     with on_glibc("2.43"):

@@ -58,7 +58,7 @@ def test_calls_become_operations_on_ids() -> None:
     ops = convert_calls(calls, stats)
     assert ops == [
         "a 0 100",
-        "c 1 200",
+        "a 1 200",
         "r 0 5000",
         "f 1",
         "a 2 64",
@@ -75,11 +75,10 @@ def test_calls_become_operations_on_ids() -> None:
     assert (stats.failed_calls, stats.unmatched_frees, stats.unmatched_reallocs) == (2, 1, 1)
 
 
-def test_calloc_is_a_c_line_of_count_times_size_bytes() -> None:
+def test_calloc_is_written_in_one_place() -> None:
     stats = TraceStats()
-    assert convert_calls(["c 1 10 3 8"], stats) == ["c 0 24"]
-    assert stats.calloc_calls == 1
-    assert stats.notes() == []  # the trace expresses it: nothing to note
+    assert convert_calls(["c 1 10 3 8"], stats) == ["a 0 24"]
+    assert stats.notes() == ["1 calloc call(s), recorded as malloc"]
 
 
 def test_threads_are_counted_and_the_replay_caveat_is_said() -> None:

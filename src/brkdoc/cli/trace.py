@@ -29,6 +29,7 @@ from brkdoc.sim import (
     snapshot,
     summarize_lines,
 )
+from brkdoc.sim.jsonl import jsonl_lines, trace_abort
 
 __all__ = ["read_ops", "register"]
 
@@ -158,24 +159,18 @@ def _open_trace(path: str) -> TextIO:
         raise BrkdocError(f"cannot read {path}: {error.strerror}") from None
 
 
-def _abort(path: str, op: TraceOp, error: MallocError) -> BrkdocError:
-    return BrkdocError(f"{path}:{op.line}: {error} (op '{op.op} {op.id}')")
-
-
 def _simulate(args: argparse.Namespace) -> int:
     profile = _profile(args)
     heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
         ops = read_ops(args.trace)
         out = sys.stdout
-        count = 0
         try:
-            for obs in simulate(ops, profile, heap):
-                out.write(format_observation(obs) + "\n")
-                count += 1
-        except MallocError as error:
+            for line in jsonl_lines(ops, args.trace, profile, heap):
+                out.write(line)
+        except BrkdocError:
             out.flush()
-            raise _abort(args.trace, ops[count], error) from None
+            raise
         if args.strace:
             sys.stderr.write(format_strace(heap.syscalls))
         return 0
@@ -188,7 +183,7 @@ def _simulate(args: argparse.Namespace) -> int:
         with _open_trace(args.trace) as handle:
             summary = summarize_lines(handle, args.trace, heap)
     except MallocError as error:
-        raise _abort(args.trace, error.trace_op, error) from None
+        raise trace_abort(args.trace, error.trace_op, error) from None
     finally:
         if collecting:
             gc.enable()

@@ -1,7 +1,8 @@
-"""The eight live demonstrations of glibc's malloc policy, by name.
+"""The live demonstrations of glibc's malloc policy, by name.
 
-Each demo module has `NAME`, `CLAIM`, `measure()` (runs in a child interpreter), `judge(evidence)`
-and `run()`. This package maps names to modules and imports a module only when it is run.
+Each demo module has `NAME`, `CLAIM`, `measure()`, `judge(evidence)` and `run()`. The first
+eight measure in a child interpreter; the last six run a small C probe (`probe.py`) in a child
+process. This package maps names to modules and imports a module only when it is run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ _MODULES = {
     "rlimit-fallback": "rlimit_fallback",
     "thread-arena": "thread_arena",
     "madvise": "madvise",
+    "rss-after-free": "rss_after_free",
+    "arena-max": "arena_max",
+    "hugetlb": "hugetlb",
+    "overcommit": "overcommit",
+    "realloc-mremap": "realloc_mremap",
+    "calloc-fresh": "calloc_fresh",
 }
 DEMO_NAMES: tuple[str, ...] = tuple(_MODULES)
 
