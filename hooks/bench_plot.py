@@ -16,6 +16,10 @@ The plot is drawn with matplotlib. Its text, axes and grid use `currentColor`, s
 the page's text colour and stays readable in the dark scheme; the data lines use mid-tone colours
 that read on both backgrounds, and differ in dash pattern as well. The same SVG is also written
 to the site as data/bench-plot.svg. Enable with `hooks: [hooks/bench_plot.py]` in mkdocs.yml.
+
+Drawing takes seconds (most of it importing matplotlib), and `make serve` rebuilds after every
+edit, so the SVG is kept in `.cache/` keyed on the bytes of its inputs (the data file, this hook,
+brkdoc's bench package) and matplotlib's version, and drawn again only when one of them changed.
 """
 
 from __future__ import annotations
@@ -23,11 +27,10 @@ from __future__ import annotations
 import io
 import json
 import re
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-from matplotlib.figure import Figure
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
@@ -41,11 +44,14 @@ from brkdoc.bench.render import (
     markdown_vmas,
 )
 from brkdoc.bench.report import GROUPS, BenchReport, report_from_dict
+from brkdoc.buildcache import cached_text, inputs_digest
 
 DATA_FILE = "data/bench.json"
 PLOT_FILE = "data/bench-plot.svg"
 MARKER = re.compile(r"<!--\s*bench:([a-z-]+)(?:\s+([A-Za-z0-9_.-]+))?\s*-->")
 PLOT_MARKER = "<!-- bench:plot -->"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / ".cache" / "brkdoc"
 
 # Stand-in colours swapped for CSS after matplotlib has written the SVG.
 _TEXT_SENTINEL = "#010203"
@@ -70,6 +76,10 @@ def load_bench(path: Path) -> tuple[BenchReport, dict[str, Any]]:
 
 def render_plot_svg(report: BenchReport) -> str:
     """The malloc+free cost against request size, both threshold modes, as inline-ready SVG."""
+    # Imported here: a build whose plot is in the cache never pays for matplotlib.
+    import matplotlib  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     style: dict[Any, Any] = {
         "svg.fonttype": "none",
         "svg.hashsalt": "brkdoc-bench",
@@ -206,9 +216,17 @@ def insert_plot(html: str, svg: str) -> str:
 # ---- MkDocs event handlers ---------------------------------------------------------------------
 
 
+def cached_plot_svg(report: BenchReport, data_file: Path) -> str:
+    """`render_plot_svg(report)`, from the build cache when none of its inputs changed."""
+    inputs = [str(data_file), "hooks/bench_plot.py", "src/brkdoc/bench"]
+    key = inputs_digest(ROOT, inputs, version("matplotlib"))
+    return cached_text(CACHE_DIR, "bench-plot", key, lambda: render_plot_svg(report))
+
+
 def on_files(files: Any, config: Any) -> Any:
-    report, data = load_bench(Path(config["docs_dir"]) / DATA_FILE)
-    svg = render_plot_svg(report)
+    data_file = Path(config["docs_dir"]) / DATA_FILE
+    report, data = load_bench(data_file)
+    svg = cached_plot_svg(report, data_file)
     _state.update(report=report, data=data, svg=svg)
     files.append(File.generated(config, PLOT_FILE, content=svg))
     return files

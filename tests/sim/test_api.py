@@ -47,6 +47,7 @@ EXPECTED_API = {
     "simulate",
     "snapshot",
     "summarize",
+    "summarize_lines",
 }
 
 HEAP_METHODS = {"malloc", "free", "realloc", "calloc", "mallopt", "malloc_trim", "snapshot"}

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from brkdoc.errors import InputError
 from brkdoc.sim import (
     GLIBC_2_36,
     GLIBC_2_41,
+    Heap,
+    MallocAbort,
     Observation,
     TraceOp,
     format_observation,
     parse_observation,
     parse_trace,
     simulate,
+    summarize,
+    summarize_lines,
 )
 from brkdoc.sim.trace import IdTable
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_four_line_header_and_crlf() -> None:
@@ -64,6 +73,45 @@ def test_malformed_traces(lines: list[str], line: int, message: str) -> None:
     assert caught.value.line == line
     assert message in caught.value.message
     assert str(caught.value).startswith(f"bad.rep:{line}: ")
+    # The one-pass summary rejects the same traces with the same error.
+    with pytest.raises(InputError) as one_pass:
+        summarize_lines(lines, "bad.rep", Heap())
+    assert str(one_pass.value) == str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "examples" / "traces").rglob("*.rep")),
+    ids=lambda path: path.stem,
+)
+def test_the_one_pass_summary_equals_parse_then_summarize(path: Path) -> None:
+    lines = path.read_text(encoding="latin-1").splitlines(keepends=True)
+    two_pass_heap, one_pass_heap = Heap(), Heap()
+    two_pass = summarize(parse_trace(lines, path.name), two_pass_heap)
+    assert summarize_lines(lines, path.name, one_pass_heap) == two_pass
+    assert one_pass_heap.syscalls == two_pass_heap.syscalls
+    assert two_pass.ops > 0
+
+
+def test_the_one_pass_summary_runs_calloc_lines_like_summarize() -> None:
+    lines = ["1", "5", "c 0 40", "a 1 200000", "c 2 300000", "f 0", "r 1 10"]
+    two_pass_heap, one_pass_heap = Heap(), Heap()
+    two_pass = summarize(parse_trace(lines, "c.rep"), two_pass_heap)
+    assert summarize_lines(lines, "c.rep", one_pass_heap) == two_pass
+    assert one_pass_heap.syscalls == two_pass_heap.syscalls
+    assert two_pass.ops == 5
+
+
+def test_the_one_pass_summary_reports_the_failing_operation() -> None:
+    # A double free of a small block is glibc's "double free detected in tcache 2".
+    lines = ["2", "4", "a 0 40", "a 1 40", "f 0", "f 0"]
+    with pytest.raises(MallocAbort) as two_pass:
+        summarize(parse_trace(lines, "t.rep"), Heap())
+    with pytest.raises(MallocAbort) as one_pass:
+        summarize_lines(lines, "t.rep", Heap())
+    assert str(one_pass.value) == str(two_pass.value)
+    assert one_pass.value.trace_op == two_pass.value.trace_op == TraceOp(6, "f", 0, None)
+    assert one_pass.value.ops_done == two_pass.value.ops_done == 3
 
 
 def test_observation_round_trip() -> None:
@@ -130,3 +178,20 @@ def test_calloc_lines_parse_and_simulate_like_malloc_lines() -> None:
     # 2.41 takes the chunk that free(0) cached; 2.36's calloc never looks at the tcache.
     assert '"offset": 672' in new[2]
     assert list(__import__("json").loads(old[2])) == list(__import__("json").loads(old[0]))
+
+
+@pytest.mark.parametrize(
+    "obs",
+    [
+        Observation(0, "a", 0, "heap", 672, 135168, 0),
+        Observation(1, "f", 0, None, None, 135168, 0),
+        Observation(2, "r", 7, "mmap", None, 0, 1 << 40),
+        Observation(3, "c", 1 << 70, "heap", -16, -4096, 0),
+        # Off the fast path: json.dumps itself.
+        Observation(4, 'x"y', 2, "h\u00e9ap", 1, 2, 3),
+        Observation(5, "a", True, "heap", 1, 2, 3),
+    ],
+)
+def test_format_observation_writes_what_json_dumps_writes(obs: Observation) -> None:
+    assert format_observation(obs) == json.dumps(obs._asdict())
+    assert parse_observation(format_observation(obs)) == obs

@@ -14,9 +14,6 @@ from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native.glibcs import CHECKED_VERSIONS
-from brkdoc.native.oracle import CRASH_PREFIX, replay_trace
-from brkdoc.native.record import record
-from brkdoc.native.versions import model_profile
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
@@ -35,7 +32,7 @@ from brkdoc.sim import (
     parse_trace,
     simulate,
     snapshot,
-    summarize,
+    summarize_lines,
 )
 from brkdoc.sim.jsonl import jsonl_lines, trace_abort
 
@@ -226,7 +223,7 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _open_trace(args.trace) as handle:
-            summary = summarize(parse_trace(_lines(handle), _display(args.trace)), heap)
+            summary = summarize_lines(_lines(handle), _display(args.trace), heap)
     except MallocError as error:
         raise trace_abort(_display(args.trace), error.trace_op, error) from None
     finally:
@@ -251,6 +248,8 @@ def _replay(args: argparse.Namespace) -> int:
     if args.glibc is None and glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
     ops = read_ops(args.trace)
+    from brkdoc.native.oracle import CRASH_PREFIX, replay_trace  # noqa: PLC0415  (start-up: only replay needs it)
+
     observations, message = replay_trace(ops, glibc=args.glibc)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
@@ -270,6 +269,10 @@ def _compare(args: argparse.Namespace) -> int:
     version: str | None = args.glibc or glibc_version()
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
+    # Imported here, not at start-up: only compare needs the oracle and the version matching.
+    from brkdoc.native.oracle import CRASH_PREFIX, replay_trace  # noqa: PLC0415
+    from brkdoc.native.versions import model_profile  # noqa: PLC0415
+
     profile = model_profile(args.model or version)
     name = _display(args.trace)
     ops = read_ops(args.trace)
@@ -326,6 +329,8 @@ def _record(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         args.parser.error("give the program to run: brkdoc record -- COMMAND [ARGS...]")
+    from brkdoc.native.record import record  # noqa: PLC0415  (start-up: only record needs it)
+
     recording = record(command, args.output, sys.stdout.buffer)
     print(recording.describe(), file=sys.stderr)
     return recording.exit_status

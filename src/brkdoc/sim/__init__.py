@@ -71,6 +71,7 @@ from brkdoc.sim.trace import (
     parse_trace,
     simulate,
     summarize,
+    summarize_lines,
 )
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
@@ -112,4 +113,5 @@ __all__ = [
     "simulate",
     "snapshot",
     "summarize",
+    "summarize_lines",
 ]

@@ -100,8 +100,8 @@ class Heap(Reallocator):
         """`malloc(size)`: a pointer, or 0 if glibc would fail with ENOMEM."""
         if size > PTRDIFF_MAX or size < 0:
             return 0
-        nb = (size + 23) & ~15
-        nb = max(nb, 32)
+        # request2size, in glibc's own form (below MINSIZE, MINSIZE) rather than a max() call.
+        nb = (size + 23) & ~15 if size + 23 >= 32 else 32
         tcache = self.tcache
         if tcache is None and self._tcache_eager:
             # MAYBE_INIT_TCACHE (up to 2.41); from 2.43 malloc never sets the tcache up.
