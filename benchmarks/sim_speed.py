@@ -1,25 +1,44 @@
-"""Simulator speed: operations per second on a generated 1,000,000-operation trace.
+"""Simulator speed beside the real glibc's, on one generated 1,000,000-operation trace, in one run.
 
-Run: `.venv/bin/python benchmarks/sim_speed.py [--ops N] [--seed S]`. It writes the trace to a
-temporary file and runs `brkdoc simulate TRACE` (summary mode: parse + simulate, no per-op
-output) in a fresh interpreter; the "speed" line is brkdoc's own figure, and the wall time
-includes interpreter start-up.
+Run: `.venv/bin/python benchmarks/sim_speed.py [--ops N] [--seed S] [--compiled]`.
+
+It writes the trace to a temporary file, then
+- model: runs `brkdoc simulate TRACE --glibc 2.36` (summary mode: parse and simulate in one
+  streaming pass, no per-op output) in a fresh interpreter; the figure is brkdoc's own "speed"
+  line, the wall time adds interpreter start-up, and the peak RSS is that process's
+  (`wait4`'s ru_maxrss);
+- live: replays the same operations through glibc with the oracle (`brkdoc.native.replay.c`,
+  compiled once), timing the child process from start to exit with its input and output pipes;
+- prints both figures and their ratios (live / model), by wall time and by CPU time (from
+  `wait4`, per child). Machines are noisy: compare ratios from one run, not figures from
+  different runs; on a busy machine the CPU-time ratio is the steadier one.
+With `--compiled` it also times the mypyc-compiled copy of the model (benchmarks/compiled_sim.py
+builds it under .cache/ on first use; it needs gcc and the Python headers).
+
 The workload mixes sizes like the CS:APP traces: mostly small blocks (16 B to 4 KiB, log-uniform),
 a few large ones (up to 1 MiB, some mmapped), about 10% reallocs, and a bounded live set.
-Target on the 2-core project machine: at least 300,000 ops/s.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
+import re
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from brkdoc.native.build import clean_malloc_environment
+from brkdoc.native.oracle import OP_FREE, OP_MALLOC, OP_REALLOC, oracle_binary
+from brkdoc.sim import parse_trace
+
+_OPCODES = {"a": OP_MALLOC, "r": OP_REALLOC, "f": OP_FREE}
 
 
 def generate(ops: int, seed: int) -> Iterator[str]:
@@ -55,26 +74,121 @@ def write_trace(path: Path, ops: int, seed: int) -> None:
         out.writelines(generate(ops, seed))
 
 
+@dataclass(frozen=True)
+class ChildRun:
+    """One child process: what it printed, its wall time, its CPU time and its peak RSS."""
+
+    stdout: bytes
+    wall: float
+    cpu: float
+    peak_rss_kib: int
+
+
+def run_child(command: list[str], env: dict[str, str], stdin: bytes = b"") -> ChildRun:
+    """Run `command` to completion; `wait4` reports that child's own CPU time and peak RSS.
+
+    CPU time is what the ratios below use as well as wall time: with other work on the
+    machine, a process's wall time depends on how often it got a core, its CPU time much less.
+    """
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out:
+        given.write(stdin)
+        given.seek(0)
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdin=given, stdout=out, stderr=subprocess.PIPE, env=env)
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        child.stderr.close()
+        out.seek(0)
+        output = out.read()
+    if child.returncode != 0:
+        message = errors.decode(errors="replace").strip()
+        raise SystemExit(f"{command[0]} failed ({child.returncode}): {message}")
+    return ChildRun(output, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    output: str
+    ops_per_second: float
+    child: ChildRun
+
+
+def run_model(trace: Path, pythonpath: Path | None = None) -> ModelRun:
+    """`brkdoc simulate` in a fresh interpreter (the compiled copy first on the path if given)."""
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "brkdoc", "simulate", str(trace), "--glibc", "2.36"]
+    child = run_child(command, env)
+    output = child.stdout.decode()
+    found = re.search(r"^speed: ([\d,]+) ops/s$", output, re.MULTILINE)
+    if found is None:
+        raise SystemExit(f"brkdoc simulate printed no speed line:\n{output}")
+    return ModelRun(output.rstrip(), float(found.group(1).replace(",", "")), child)
+
+
+def run_live(trace: Path) -> tuple[int, ChildRun]:
+    """The oracle child replaying the trace through glibc: start, replay, pipes, exit."""
+    slots: dict[int, int] = {}
+    payload = bytearray()
+    pack = struct.Struct("=Qqq").pack
+    count = 0
+    with trace.open(encoding="latin-1") as handle:
+        for op in parse_trace(handle, str(trace)):
+            slot = slots.setdefault(op.id, len(slots))
+            payload += pack(_OPCODES[op.op], slot, op.size or 0)
+            count += 1
+    payload[:0] = struct.pack("=Q", len(slots))
+    binary = str(oracle_binary())  # compiled (or found in the cache) before the clock starts
+    child = run_child([binary], clean_malloc_environment(), bytes(payload))
+    if len(child.stdout) != 8 + 32 * count:
+        raise SystemExit(f"the oracle replayed {(len(child.stdout) - 8) // 32} of {count} ops")
+    return count, child
+
+
+def _model_line(label: str, run: ModelRun, ops: int, live: ChildRun) -> str:
+    child = run.child
+    return (
+        f"{label}: {run.ops_per_second:,.0f} ops/s (brkdoc's speed line); whole process "
+        f"{ops / child.wall:,.0f} ops/s wall, {ops / child.cpu:,.0f} ops/s CPU; "
+        f"peak RSS {child.peak_rss_kib / 1024:.1f} MB\n"
+        f"  live/model: {ops / live.wall / run.ops_per_second:.1f}x (speed line vs live wall), "
+        f"{child.wall / live.wall:.1f}x (wall, whole processes), "
+        f"{child.cpu / live.cpu:.1f}x (CPU time, whole processes)"
+    )
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--ops", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--compiled", action="store_true", help="also time the mypyc build")
     args = parser.parse_args()
+    compiled: Path | None = None
+    if args.compiled:
+        from compiled_sim import build  # noqa: PLC0415  (benchmarks/ is on sys.path)
+
+        compiled = build()
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "generated.rep"
         write_trace(path, args.ops, args.seed)
-        # A fresh interpreter, as a reader would run it; wall time includes start-up.
-        command = [sys.executable, "-m", "brkdoc", "simulate", str(path), "--glibc", "2.36"]
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - started
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(done.stdout.rstrip())
-    if done.returncode != 0:
-        print(done.stderr.rstrip(), file=sys.stderr)
-        return done.returncode
-    print(f"wall time {wall:.2f} s including interpreter start: {args.ops / wall:,.0f} ops/s")
-    print(f"peak RSS of brkdoc simulate: {usage.ru_maxrss / 1024:.0f} MB")
+        model = run_model(path)
+        fast = run_model(path, compiled) if compiled is not None else None
+        ops, live = run_live(path)
+    print(model.output)
+    print("load average at the end: {:.2f} {:.2f} {:.2f} (2 cores here)".format(*os.getloadavg()))
+    print(
+        f"live glibc replay: {ops / live.wall:,.0f} ops/s wall, {ops / live.cpu:,.0f} ops/s CPU "
+        f"({ops:,} ops; whole oracle process, pipes included)"
+    )
+    print(_model_line("model, pure Python", model, ops, live))
+    if fast is not None:
+        if fast.output.split("\nspeed:")[0] != model.output.split("\nspeed:")[0]:
+            raise SystemExit("the compiled model's summary differs from the pure model's")
+        print(_model_line("model, mypyc-compiled", fast, ops, live))
     return 0
 
 

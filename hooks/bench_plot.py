@@ -17,6 +17,10 @@ its text and axes take the page's text colour, its lines follow the light and da
 two threshold modes differ in colour and in point shape (circles, squares), touched and untouched
 pages in dash pattern. The same SVG is also written
 to the site as data/bench-plot.svg. Enable with `hooks: [hooks/bench_plot.py]` in mkdocs.yml.
+
+`make serve` rebuilds after every edit, so the SVG is kept in `.cache/` keyed on the bytes of its
+inputs (the data file, this hook, brkdoc's bench and render packages), and drawn again only when
+one of them changed.
 """
 
 from __future__ import annotations
@@ -38,13 +42,15 @@ from brkdoc.bench.render import (
     markdown_vmas,
 )
 from brkdoc.bench.report import GROUPS, BenchReport, report_from_dict
+from brkdoc.buildcache import cached_text, inputs_digest
 from brkdoc.render.logchart import LogSeries, render_log_chart
 
 DATA_FILE = "data/bench.json"
 PLOT_FILE = "data/bench-plot.svg"
 MARKER = re.compile(r"<!--\s*bench:([a-z-]+)(?:\s+([A-Za-z0-9_.-]+))?\s*-->")
 PLOT_MARKER = "<!-- bench:plot -->"
-
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / ".cache" / "brkdoc"
 
 _state: dict[str, Any] = {}
 
@@ -138,9 +144,17 @@ def insert_plot(html: str, svg: str) -> str:
 # ---- MkDocs event handlers ---------------------------------------------------------------------
 
 
+def cached_plot_svg(report: BenchReport, data_file: Path) -> str:
+    """`render_plot_svg(report)`, from the build cache when none of its inputs changed."""
+    inputs = [str(data_file), "hooks/bench_plot.py", "src/brkdoc/bench", "src/brkdoc/render"]
+    key = inputs_digest(ROOT, inputs)
+    return cached_text(CACHE_DIR, "bench-plot", key, lambda: render_plot_svg(report))
+
+
 def on_files(files: Any, config: Any) -> Any:
-    report, data = load_bench(Path(config["docs_dir"]) / DATA_FILE)
-    svg = render_plot_svg(report)
+    data_file = Path(config["docs_dir"]) / DATA_FILE
+    report, data = load_bench(data_file)
+    svg = cached_plot_svg(report, data_file)
     _state.update(report=report, data=data, svg=svg)
     files.append(File.generated(config, PLOT_FILE, content=svg))
     return files

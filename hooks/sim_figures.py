@@ -14,11 +14,14 @@ Each inlined figure sits in a `bkf-scroll` box (docs/assets/brkdoc.css): on a sc
 than the figure it keeps its drawn size and scrolls sideways, so its labels stay readable.
 The standalone files stay in the site for anyone who opens or saves a figure.
 
-The figures are never committed; a build always draws them from the current simulator.
+The figures are never committed; a build draws them from the current simulator. `make serve`
+rebuilds after every edit, so the drawn set is kept in `.cache/` keyed on the bytes of what it is
+drawn from (brkdoc's source, the traces, this hook) and drawn again only when one of them changed.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -27,12 +30,14 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from brkdoc.buildcache import cached_text, inputs_digest
 from brkdoc.errors import BrkdocError
 from brkdoc.render.figures import site_figures
 
 # The repository root: the hook lives in hooks/, the example traces in examples/traces/.
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE_DIR = "simulator/figures"
+CACHE_DIR = ROOT / ".cache" / "brkdoc"
 # Example traces drawn on the pages: figure name -> (path from the repository root, the
 # operation after which the heap map is drawn, or None for the end of the trace).
 TRACES: dict[str, tuple[str, int | None]] = {
@@ -61,10 +66,19 @@ def draw_figures(root: Path) -> dict[str, str]:
         raise PluginError(f"sim_figures: a figure could not be drawn: {error}") from error
 
 
+def cached_figures(root: Path) -> dict[str, str]:
+    """`draw_figures(root)`, from the build cache when none of its inputs changed."""
+    inputs = ["src/brkdoc", "hooks/sim_figures.py", *(path for path, _ in TRACES.values())]
+    key = inputs_digest(root, inputs)
+    text = cached_text(CACHE_DIR, "sim-figures", key, lambda: json.dumps(draw_figures(root)))
+    figures: dict[str, str] = json.loads(text)
+    return figures
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add one generated SVG file per figure to the build."""
     _drawn.clear()
-    _drawn.update(draw_figures(ROOT))
+    _drawn.update(cached_figures(ROOT))
     for name, svg in sorted(_drawn.items()):
         files.append(File.generated(config, f"{FIGURE_DIR}/{name}", content=svg))
     return files

@@ -170,3 +170,25 @@ def test_numbers_quoted_about_other_settings() -> None:
     assert lower.syscall_counts["mmap"] == 2
     differ = [i for i, obs in enumerate(observations) if obs.brk != lower_breaks[i]]
     assert differ[0] == 529  # "up to operation 528 the default line lies under the other"
+
+
+def test_figures_are_drawn_once_per_set_of_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hook, "CACHE_DIR", tmp_path)
+    drawn: list[int] = []
+    draw = hook.draw_figures
+
+    def counting(root: Path) -> dict[str, str]:
+        drawn.append(1)
+        figures: dict[str, str] = draw(root)
+        return figures
+
+    monkeypatch.setattr(hook, "draw_figures", counting)
+    first = hook.cached_figures(ROOT)
+    assert hook.cached_figures(ROOT) == first == draw(ROOT)
+    assert len(drawn) == 1
+    # The key covers the simulator's source: another key is drawn again.
+    monkeypatch.setattr(hook, "inputs_digest", lambda root, inputs: "another-key")
+    hook.cached_figures(ROOT)
+    assert len(drawn) == 2

@@ -155,3 +155,31 @@ def test_the_typed_number_check_can_fail(
         f"page.md: {text}" for text in sorted({number, many})
     ]
     assert _DURATION.search(_prose(page))
+
+
+def test_the_plot_is_drawn_once_per_set_of_inputs(
+    hook: ModuleType,
+    loaded: tuple[Any, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hook, "CACHE_DIR", tmp_path / "cache")
+    drawn: list[int] = []
+    draw = hook.render_plot_svg
+
+    def counting(report: Any) -> str:
+        drawn.append(1)
+        svg: str = draw(report)
+        return svg
+
+    monkeypatch.setattr(hook, "render_plot_svg", counting)
+    data = tmp_path / "bench.json"
+    data.write_bytes((ROOT / "docs" / "data" / "bench.json").read_bytes())
+    first = hook.cached_plot_svg(loaded[0], data)
+    assert hook.cached_plot_svg(loaded[0], data) == first
+    assert len(drawn) == 1
+    assert first == draw(loaded[0])
+    # New numbers: drawn again.
+    data.write_text(data.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    hook.cached_plot_svg(loaded[0], data)
+    assert len(drawn) == 2

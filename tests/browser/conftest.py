@@ -311,7 +311,7 @@ def _visit(browser: Browser, base_url: str, page_info: SitePage) -> Visit:
             )
         links = page.evaluate(scripts.COLLECT_LINKS)
         page.add_style_tag(content=scripts.NO_TRANSITIONS)
-        page.add_script_tag(path=str(AXE_SCRIPT))
+        inject_axe(page)
         axe_light = page.evaluate(scripts.RUN_AXE)
         switch_to_dark(page)
         dark_scheme = page.evaluate(scripts.SCHEME)
@@ -333,6 +333,12 @@ def _visit(browser: Browser, base_url: str, page_info: SitePage) -> Visit:
         )
     finally:
         opened.context.close()
+
+
+def inject_axe(page: Page) -> None:
+    """Load axe-core into the page. Through the DevTools protocol, not a <script> tag: the
+    site's Content Security Policy refuses inline scripts it does not know, as it should."""
+    page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
 
 
 def switch_to_dark(page: Page) -> None:
@@ -370,16 +376,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[PAGE_WEIGHTS] = {}
 
 
+def summary_sections(config: pytest.Config) -> list[tuple[str, list[str]]]:
+    """What the suite reports at the end: the heaviest pages and the external links."""
+    sections: list[tuple[str, list[str]]] = []
+    weights = config.stash.get(PAGE_WEIGHTS, {})
+    if weights:
+        heaviest = sorted(weights.items(), key=lambda item: -item[1])[:5]
+        lines = [f"{size:>10,} B  /{path}" for path, size in heaviest]
+        sections.append(("page weight: transferred bytes, heaviest first", lines))
+    links = config.stash.get(EXTERNAL_LINKS, set())
+    if links:
+        sections.append((f"external links on the site: {len(links)} (listed, not fetched)",
+                         sorted(links)))  # fmt: skip
+    return sections
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # On a pytest-xdist worker nothing is printed: hand the report to the controller, which
+    # prints it (the root conftest's pytest_testnodedown and pytest_terminal_summary).
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["brkdoc_summary"] = summary_sections(session.config)
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
-    weights = config.stash.get(PAGE_WEIGHTS, {})
-    if weights:
-        terminalreporter.section("page weight: transferred bytes, heaviest first")
-        for path, size in sorted(weights.items(), key=lambda item: -item[1])[:5]:
-            terminalreporter.write_line(f"{size:>10,} B  /{path}")
-    links = config.stash.get(EXTERNAL_LINKS, set())
-    if links:
-        terminalreporter.section(f"external links on the site: {len(links)} (listed, not fetched)")
-        for link in sorted(links):
-            terminalreporter.write_line(link)
+    for title, lines in summary_sections(config):
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)

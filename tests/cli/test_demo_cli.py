@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -24,11 +25,33 @@ def test_list_names_every_demo_with_its_claim(capsys: pytest.CaptureFixture[str]
     assert all(line.endswith(".") for line in lines)
 
 
+def test_list_json_is_an_array_of_names_and_claims(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--list", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert [entry["name"] for entry in listing] == list(DEMO_NAMES)
+    assert all(set(entry) == {"name", "claim"} for entry in listing)
+
+
 @needs_glibc
-def test_json_is_one_object_with_the_five_keys(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_is_one_object_with_the_six_keys(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [key for key in os.environ if key.startswith("MALLOC_")] + ["GLIBC_TUNABLES"]:
+        monkeypatch.delenv(name, raising=False)
     assert main(["demo", "threshold", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"name", "claim", "holds", "evidence", "glibc", "build"}
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert set(result) == {
+        "name",
+        "claim",
+        "holds",
+        "evidence",
+        "glibc",
+        "build",
+        "removed_environment",
+    }
+    assert result["removed_environment"] == []
+    assert captured.err == ""
     assert result["name"] == "threshold"
     assert result["holds"] is True
     assert result["evidence"]["big_where"] == "mmap"
@@ -43,6 +66,25 @@ def test_report_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  via                  tunable\n" in out
     assert "  second_where         mmap\n" in out
     assert "  second_address       0x" in out
+
+
+@needs_glibc
+def test_a_malloc_setting_of_the_callers_shell_is_removed_and_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One arena for every thread would make thread-arena's claim false; the demo must show
+    # glibc's defaults, and say that it dropped the reader's setting.
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "1")
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1")
+    assert main(["demo", "thread-arena", "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["holds"] is True
+    assert result["removed_environment"] == ["GLIBC_TUNABLES", "MALLOC_ARENA_MAX"]
+    assert captured.err == (
+        "brkdoc: the demo ran in a clean malloc environment, without GLIBC_TUNABLES, "
+        "MALLOC_ARENA_MAX from yours\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from brkdoc.cli import main
+from brkdoc.cli import build_parser, main
 from brkdoc.native import glibcs
 from brkdoc.native.glibcs import CHECKED_VERSIONS as CHECKED
 from brkdoc.platform import glibc_version
@@ -72,3 +74,55 @@ def test_brkdoc_writes_no_terminal_colour_codes() -> None:
         if escape in path.read_text(encoding="utf-8")
     ]
     assert not found
+
+
+def _commands() -> list[str]:
+    subparsers = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    return list(subparsers.choices)
+
+
+def test_the_command_list_is_read_from_the_parser() -> None:
+    assert {"info", "demo", "simulate", "replay", "compare", "record", "bench"} <= set(_commands())
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_describes_itself_in_its_help(command: str) -> None:
+    result = _brkdoc(command, "--help")
+    assert result.returncode == 0
+    # argparse prints the description as the paragraph between the usage and the arguments.
+    paragraphs = result.stdout.split("\n\n")
+    assert len(paragraphs) >= 3
+    assert not paragraphs[1].startswith(("positional arguments", "options"))
+    assert len(paragraphs[1].split()) >= 8
+
+
+def test_an_ascii_terminal_gets_ascii_stand_ins_not_a_traceback() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [sys.executable, "-m", "brkdoc", "bench", "--quick"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert " us " in result.stdout or " us\n" in result.stdout
+    assert result.stdout.isascii()
+
+
+def test_a_full_disk_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "brkdoc", "info"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "brkdoc: cannot write: No space left on device\n"

@@ -59,7 +59,7 @@ def test_simulate_summary(small_trace: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_replay_and_simulate_print_the_same_lines(small_trace: Path) -> None:
-    real = _brkdoc("replay", str(small_trace), "--jsonl")
+    real = _brkdoc("replay", str(small_trace))
     model = _brkdoc("simulate", str(small_trace), "--jsonl")
     assert real.returncode == 0, real.stderr
     assert real.stdout == model.stdout
@@ -92,19 +92,30 @@ def test_compare_reports_the_first_difference(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "line"),
-    [("1\n1\na 0 x\n", 3), ("1\n2\na 0 1\nf 9\n", 4), ("1\n1\nq\n", 3)],
+    [
+        (b"1\n1\na 0 x\n", 3),
+        (b"1\n2\na 0 1\nf 9\n", 4),
+        (b"1\n1\nq\n", 3),
+        (b"1\n\xb2\na 0 1\n", 2),
+        (b"1\n1\na 0\xc2\xa010\n", 3),
+        (b"1\n1\na 0 +10\n", 3),
+        (b"1\n1\na 0 1_000\n", 3),
+        (b"1\n1\na 0 " + b"7" * 100_000 + b"\n", 3),
+    ],
 )
 @pytest.mark.parametrize("command", ["simulate", "replay", "compare"])
 def test_malformed_trace_exits_2_with_file_and_line(
-    tmp_path: Path, command: str, text: str, line: int
+    tmp_path: Path, command: str, text: bytes, line: int
 ) -> None:
     trace = tmp_path / "bad.rep"
-    trace.write_text(text)
-    args = [command, str(trace)] + (["--jsonl"] if command != "compare" else [])
+    trace.write_bytes(text)
+    args = [command, str(trace)] + (["--jsonl"] if command == "simulate" else [])
     result = _brkdoc(*args)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"brkdoc: {trace}:{line}: ")
+    assert result.stderr.count("\n") == 1
+    assert len(result.stderr) < 300
     assert "Traceback" not in result.stderr
 
 
@@ -112,7 +123,7 @@ def test_double_free_is_one_line_in_both(tmp_path: Path) -> None:
     trace = tmp_path / "double.rep"
     trace.write_text("1\n3\na 0 50\nf 0\nf 0\n")
     model = _brkdoc("simulate", str(trace), "--jsonl")
-    real = _brkdoc("replay", str(trace), "--jsonl")
+    real = _brkdoc("replay", str(trace))
     for result in (model, real):
         assert result.returncode == 1
         assert len(result.stdout.splitlines()) == 2
@@ -150,6 +161,56 @@ def test_simulate_can_print_its_syscalls(
     assert lines[4].startswith("trace: ")
 
 
+def test_a_dash_reads_the_trace_from_standard_input() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "brkdoc", "simulate", "--jsonl", "-"],
+        input="1\n2\na 0 100\nf 0\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2
+    bad = subprocess.run(
+        [sys.executable, "-m", "brkdoc", "simulate", "-"],
+        input="1\n1\na 0 x\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("brkdoc: <stdin>:3: size must be a whole number")
+
+
+def test_replay_refuses_jsonl_since_jsonl_is_all_it_prints(small_trace: Path) -> None:
+    result = _brkdoc("replay", str(small_trace), "--jsonl")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --jsonl" in result.stderr
+
+
+@pytest.mark.parametrize("size", [2**63, 2**64 - 1])
+@pytest.mark.parametrize("command", ["replay", "compare"])
+def test_sizes_past_2_63_reach_glibc(tmp_path: Path, command: str, size: int) -> None:
+    trace = tmp_path / "huge.rep"
+    trace.write_text(f"1\n2\na 0 {size}\na 1 100\n")
+    result = _brkdoc(command, str(trace))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    if command == "replay":
+        assert '"where": null' in result.stdout.splitlines()[0]
+
+
+def test_a_crash_of_the_real_replay_names_the_signal_and_keeps_the_ops(tmp_path: Path) -> None:
+    trace = tmp_path / "twice.rep"
+    trace.write_text("1\n3\na 0 300000\nf 0\nf 0\n")
+    result = _brkdoc("replay", str(trace))
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stderr == (
+        f"brkdoc: {trace}:5: glibc's replay was killed by SIGSEGV (Segmentation fault) (op 'f 0')\n"
+    )
+
+
 # The first malloc(24) of a fresh process, measured on each real build (0x10 once the tcache
 # struct waits for the first free, from 2.43).
 FIRST_POINTER = {"2.31": 0x2A0, "2.36": 0x2A0, "2.41": 0x2A0, "2.43": 0x10, "2.44": 0x10}
@@ -184,6 +245,24 @@ def test_an_unfetched_build_is_one_line_naming_make_glibcs(
     assert done.stdout == ""
     build = locked_builds()["2.44"].build
     assert done.stderr == f"brkdoc: glibc 2.44 ({build}) is not fetched: run `make glibcs`\n"
+
+
+def test_compare_agrees_when_both_crash_on_an_unmapped_header(tmp_path: Path) -> None:
+    trace = tmp_path / "twice.rep"
+    trace.write_text("1\n3\na 0 300000\nf 0\nf 0\n")
+    result = _brkdoc("compare", str(trace))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == f"{trace}: 2 ops agree; both crash at op 2: SIGSEGV\n"
+
+
+def test_a_file_without_newlines_is_refused_at_its_first_piece() -> None:
+    # /dev/zero never ends a line: reading it whole would exhaust memory.
+    result = _brkdoc("simulate", "/dev/zero")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "brkdoc: /dev/zero:1: control character 0x00 in column 1: "
+        "fields are separated by spaces or tabs\n"
+    )
 
 
 def test_simulate_refuses_an_unmodelled_glibc_naming_the_checked_ones(tmp_path: Path) -> None:

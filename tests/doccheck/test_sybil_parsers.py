@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,10 @@ from sybil import Sybil
 from brkdoc.doccheck.sybil_parsers import (
     DocsParser,
     ReasonedSkipParser,
+    page_workdir,
     pair_blocks,
     region_fence_lines,
+    remove_page_workdir,
 )
 
 PAGE = """\
@@ -62,19 +65,41 @@ def test_page_folder_holds_included_c_files(tmp_path: Path) -> None:
     sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
     document = sybil.parse(tmp_path / "page.md")
     console = list(document.examples())[1]
-    console.evaluate()
+    try:
+        console.evaluate()
+    finally:
+        remove_page_workdir(document.namespace)  # what the pytest integration's teardown does
+
+
+def test_the_page_folder_is_removed_at_teardown(tmp_path: Path) -> None:
+    page = '```c title="prog.c"\nint main(void) { return 0; }\n```\n'
+    (tmp_path / "page.md").write_text(page)
+    sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
+    document = sybil.parse(tmp_path / "page.md")
+    workdir = page_workdir(document, tmp_path)
+    assert (workdir / "prog.c").exists()
+    remove_page_workdir(document.namespace)
+    assert not workdir.exists()
+    remove_page_workdir(document.namespace)  # a second teardown, or a page that made none
+
+
+def test_the_docs_collector_tears_its_page_folders_down() -> None:
+    conftest = importlib.import_module("conftest")
+    assert conftest.DOCS_SYBIL.teardown is remove_page_workdir
 
 
 def _evaluate_all(tmp_path: Path, page: str) -> list[str | None]:
     (tmp_path / "page.md").write_text(page)
     sybil = Sybil(parsers=[DocsParser(tmp_path)], patterns=["*.md"])
     results: list[str | None] = []
-    for example in sybil.parse(tmp_path / "page.md").examples():
+    document = sybil.parse(tmp_path / "page.md")
+    for example in document.examples():
         try:
             example.evaluate()
             results.append(None)
         except Exception as error:  # sybil raises its own failure type, with our text
             results.append(str(error))
+    remove_page_workdir(document.namespace)  # what the pytest integration's teardown does
     return results
 
 

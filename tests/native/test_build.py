@@ -38,3 +38,30 @@ def test_clean_environment_drops_malloc_settings() -> None:
         "LD_PRELOAD": "x.so",
     }
     assert clean_malloc_environment(env) == {"PATH": "/bin"}
+
+
+def test_cc_may_carry_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CC", "gcc -O0 -g")
+    binary = compile_cached(HELLO, "hello", ("-Wall",), tmp_path)
+    assert subprocess.run([binary], check=True, capture_output=True, text=True).stdout == "hi\n"
+    monkeypatch.setenv("CC", "gcc")
+    assert compile_cached(HELLO, "hello", ("-Wall",), tmp_path) != binary
+
+
+@pytest.mark.parametrize(
+    ("cc", "message"),
+    [
+        (
+            "no-such-compiler -O0",
+            "CC='no-such-compiler -O0': no program 'no-such-compiler' on PATH",
+        ),
+        ("gcc '-O0", 'CC="gcc \'-O0" is not a valid command line: No closing quotation'),
+    ],
+)
+def test_a_bad_cc_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cc: str, message: str
+) -> None:
+    monkeypatch.setenv("CC", cc)
+    with pytest.raises(CompileError) as caught:
+        compile_cached(HELLO, "hello", (), tmp_path)
+    assert str(caught.value).startswith(message)

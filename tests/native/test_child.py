@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from brkdoc.errors import NotGlibcError
 from brkdoc.native import child, glibcs
-from brkdoc.native.child import ChildError, InterpreterUnavailable, run_in_child
+from brkdoc.native.child import ChildError, InterpreterUnavailable, compile_package, run_in_child
 
 
 def test_returns_the_targets_result() -> None:
@@ -106,3 +107,19 @@ def test_a_missing_symbol_version_is_one_line_naming_what_needs_it() -> None:
         "which glibc 2.31 lacks"
     )
     assert caught.value.exit_status == 3
+
+
+def test_bytecode_is_brought_up_to_date_before_a_child_starts(tmp_path: Path) -> None:
+    # A stale .pyc makes the child compile, and the compiler's frees move malloc's dynamic
+    # threshold before the demo measures: the parent compiles first.
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "mod.py").write_text("X = 1\n")
+    compile_package.__wrapped__(package)
+    assert list((package / "__pycache__").glob("mod.*.pyc"))
+
+
+def test_run_in_child_compiles_brkdoc_first() -> None:
+    compile_package.cache_clear()
+    run_in_child("json:dumps", args=[1])
+    assert compile_package.cache_info().currsize == 1

@@ -53,7 +53,15 @@ def test_demo_holds_and_reports_itself(name: str) -> None:
     assert result.claim == claim_of(name)
     assert result.claim.endswith(".")
     assert result.glibc == glibc_version()
-    assert set(result.as_dict()) == {"name", "claim", "holds", "evidence", "glibc", "build"}
+    assert set(result.as_dict()) == {
+        "name",
+        "claim",
+        "holds",
+        "evidence",
+        "glibc",
+        "build",
+        "removed_environment",
+    }
     assert result.build.startswith(result.glibc)
 
 

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
     OP_CALLOC,
     OP_FREE,
@@ -43,6 +44,7 @@ from brkdoc.sim import (
     Heap,
     MallocAbort,
     TraceOp,
+    get_profile,
     parse_trace,
     simulate,
 )
@@ -508,3 +510,26 @@ def _generated_size(rng: random.Random) -> int:
     if rng.random() < 0.01:
         return rng.randint(4096, 1 << 20)
     return int(2 ** rng.uniform(0, 12))
+
+
+@pytest.mark.parametrize("size", [2**47, 2**48, 2**56, 2**63 - 1, 2**63, 2**64 - 1])
+@pytest.mark.parametrize("version", CHECKED_VERSIONS)
+def test_sizes_no_machine_can_map_give_null_on_both_sides(version: str, size: int) -> None:
+    # malloc, calloc, realloc of a heap block and of an mmapped block; the heap carries on.
+    lines = ["3", "8", "a 0 100", f"a 1 {size}", f"c 4 {size}", "a 2 300000", f"r 0 {size}"]
+    lines += [f"r 2 {size}", "a 3 100", "f 0"]
+    ops = list(parse_trace(lines, "huge.rep"))
+    real, abort = replay_trace(ops, glibc=None if version == VERSION else version)
+    assert abort is None
+    assert [obs.where for obs in real[1:6]] == [None, None, "mmap", None, None]
+    model = list(simulate(ops, get_profile(version)))
+    assert model == real
+
+
+def test_a_crashing_replay_names_the_signal_and_keeps_the_completed_ops() -> None:
+    # Freeing an mmapped block twice: the second free reads the header of unmapped memory.
+    ops = list(parse_trace(["1", "3", "a 0 300000", "f 0", "f 0"], "twice.rep"))
+    real, message = replay_trace(ops)
+    assert message == "killed by SIGSEGV (Segmentation fault)"
+    assert [obs.op for obs in real] == ["a", "f"]
+    assert real[0].where == "mmap"

@@ -229,3 +229,11 @@ def test_linear_rows_are_joined_one_to_the_next() -> None:
 
 def test_every_chunk_state_of_the_simulator_has_names() -> None:
     assert set(STATE_NAMES) == set(STATES)
+
+
+@pytest.mark.parametrize("layout", ["blocks", "linear"])
+def test_an_empty_heap_draws_the_break_alone(layout: str) -> None:
+    """Before the first malloc there are no chunks; the playground draws that state too."""
+    root = parse(render_heap_map(HeapMap.from_tuples([], brk=0), layout))  # type: ignore[arg-type]
+    assert chunk_rects(root) == []
+    assert any("program break" in text for text in texts(root))

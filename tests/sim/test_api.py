@@ -26,6 +26,7 @@ EXPECTED_API = {
     "Heap",
     "HeapView",
     "MallocAbort",
+    "MallocCrash",
     "MallocError",
     "MmapView",
     "Observation",
@@ -46,6 +47,7 @@ EXPECTED_API = {
     "simulate",
     "snapshot",
     "summarize",
+    "summarize_lines",
 }
 
 HEAP_METHODS = {"malloc", "free", "realloc", "calloc", "mallopt", "malloc_trim", "snapshot"}

@@ -8,9 +8,6 @@ import sys
 import time
 from typing import Any
 
-from brkdoc.bench import run_bench
-from brkdoc.bench.render import text_report
-
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -31,6 +28,10 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here: the bench package is most of the CLI's import time, and only this needs it.
+    from brkdoc.bench import run_bench  # noqa: PLC0415
+    from brkdoc.bench.render import text_report  # noqa: PLC0415
+
     started = time.monotonic()
     report = run_bench(quick=args.quick)
     if args.json:

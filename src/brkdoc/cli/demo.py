@@ -25,7 +25,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("name", nargs="?", choices=DEMO_NAMES, metavar="NAME", help="demo to run")
     parser.add_argument("--list", action="store_true", help="list the demos and their claims")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (with --list: a JSON array)"
+    )
     parser.add_argument(
         "--glibc",
         choices=CHECKED_VERSIONS,
@@ -52,10 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.list:
         if args.name:
             parser.error("give either --list or a demo NAME, not both")
-        width = max(len(name) for name in DEMO_NAMES)
-        for name in DEMO_NAMES:
-            print(f"{name:<{width}}  {claim_of(name)}")
-        return 0
+        return _list(as_json=args.json)
     if not args.name:
         parser.error("a demo NAME or --list is required")
     options: dict[str, str] = {}
@@ -82,11 +81,28 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(unavailable, indent=2))
         print(f"brkdoc: {error}", file=sys.stderr)
         return error.exit_status
+    if result.removed_environment:
+        names = ", ".join(result.removed_environment)
+        print(
+            f"brkdoc: the demo ran in a clean malloc environment, without {names} from yours",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
         print(_report(result, show_build=args.glibc is not None))
     return 0 if result.holds else 1
+
+
+def _list(*, as_json: bool) -> int:
+    if as_json:
+        listing = [{"name": name, "claim": claim_of(name)} for name in DEMO_NAMES]
+        print(json.dumps(listing, indent=2))
+        return 0
+    width = max(len(name) for name in DEMO_NAMES)
+    for name in DEMO_NAMES:
+        print(f"{name:<{width}}  {claim_of(name)}")
+    return 0
 
 
 def _is_address(key: str) -> bool:

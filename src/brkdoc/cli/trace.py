@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import io
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native.glibcs import CHECKED_VERSIONS
-from brkdoc.native.oracle import replay_trace
-from brkdoc.native.record import record
-from brkdoc.native.versions import model_profile
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
     PROFILES,
     Heap,
+    MallocAbort,
+    MallocCrash,
     MallocError,
     Profile,
     TraceOp,
@@ -30,17 +32,30 @@ from brkdoc.sim import (
     parse_trace,
     simulate,
     snapshot,
-    summarize,
+    summarize_lines,
 )
+from brkdoc.sim.jsonl import jsonl_lines, trace_abort
 
 __all__ = ["read_ops", "register"]
 
 
+_TRACE_HELP = "trace file (CS:APP malloc-lab format), or - for standard input"
+_FORMAT = (
+    "A trace is ASCII text: a header of 2 or 4 numbers, one a line, then one operation a line: "
+    "'a ID SIZE' (malloc), 'c ID SIZE' (calloc of 1 x SIZE), 'r ID SIZE' (realloc), 'f ID' "
+    "(free); numbers are decimal, below 2**64."
+)
+
+
 def register(subparsers: Any) -> None:
     simulate_parser = subparsers.add_parser(
-        "simulate", help="run a malloc-lab trace through the glibc model"
+        "simulate",
+        help="run a malloc-lab trace through the glibc model",
+        description="Run a trace through brkdoc's model of glibc malloc (no C library involved) "
+        "and print a summary: peak and final break, peak mmapped bytes, system calls. "
+        f"{_FORMAT} A malformed line is reported before anything runs.",
     )
-    simulate_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
+    simulate_parser.add_argument("trace", help=_TRACE_HELP)
     simulate_parser.add_argument(
         "--jsonl", action="store_true", help="one JSON object per operation instead of a summary"
     )
@@ -53,19 +68,25 @@ def register(subparsers: Any) -> None:
     simulate_parser.set_defaults(handler=_simulate)
 
     replay_parser = subparsers.add_parser(
-        "replay", help="run a trace through the real glibc (compiles a small C program once)"
+        "replay",
+        help="run a trace through the real glibc (compiles a small C program once)",
+        description="Run a trace through this machine's glibc in a fresh child process and print "
+        "one JSON object per operation (the same keys as simulate --jsonl). The child is a "
+        "small C program shipped with brkdoc, compiled with $CC (default gcc) on first use. "
+        f"{_FORMAT}",
     )
-    replay_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
-    replay_parser.add_argument(
-        "--jsonl", action="store_true", help="one JSON object per operation (the default output)"
-    )
+    replay_parser.add_argument("trace", help=_TRACE_HELP)
     _add_build_option(replay_parser, "run on that real glibc build (default: the system's own)")
     replay_parser.set_defaults(handler=_replay)
 
     compare_parser = subparsers.add_parser(
-        "compare", help="check the model against the real glibc, operation by operation"
+        "compare",
+        help="check the model against the real glibc, operation by operation",
+        description="Replay a trace through the real glibc and through the model, and report "
+        "the first operation where they differ (exit status 1), or that all agree (0). "
+        f"{_FORMAT}",
     )
-    compare_parser.add_argument("trace", help="trace file (CS:APP malloc-lab format)")
+    compare_parser.add_argument("trace", help=_TRACE_HELP)
     _add_build_option(
         compare_parser,
         "replay on that real glibc build and model the same version "
@@ -146,23 +167,38 @@ def _profile(args: argparse.Namespace) -> Profile:
     )
 
 
+_STDIN = "-"
+
+
+def _display(path: str) -> str:
+    return "<stdin>" if path == _STDIN else path
+
+
 def read_ops(path: str) -> list[TraceOp]:
     """Parse the whole trace first, so a malformed line fails before any output."""
     with _open_trace(path) as handle:
-        return list(parse_trace(handle, path))
+        return list(parse_trace(_lines(handle), _display(path)))
+
+
+# A line is read in pieces of at most this many characters, so that a file with no newline
+# (/dev/zero, a binary) costs a bounded amount of memory: the parser rejects the first piece.
+_MAX_LINE = 1 << 20
+
+
+def _lines(handle: TextIO) -> Iterator[str]:
+    return iter(functools.partial(handle.readline, _MAX_LINE), "")
 
 
 def _open_trace(path: str) -> TextIO:
     # latin-1 decodes any byte (and fast), so stray bytes reach the parser, which reports them
-    # with their line number; valid traces are plain ASCII.
+    # with their line number; valid traces are plain ASCII. Only LF ends a line (a CR before it
+    # is allowed): universal newlines would split lines at a lone CR and shift line numbers.
+    if path == _STDIN:
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="latin-1", newline="\n")
     try:
-        return Path(path).open(encoding="latin-1")
+        return Path(path).open(encoding="latin-1", newline="\n")
     except OSError as error:
         raise BrkdocError(f"cannot read {path}: {error.strerror}") from None
-
-
-def _abort(path: str, op: TraceOp, error: MallocError) -> BrkdocError:
-    return BrkdocError(f"{path}:{op.line}: {error} (op '{op.op} {op.id}')")
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -171,14 +207,12 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.jsonl:
         ops = read_ops(args.trace)
         out = sys.stdout
-        count = 0
         try:
-            for obs in simulate(ops, profile, heap):
-                out.write(format_observation(obs) + "\n")
-                count += 1
-        except MallocError as error:
+            for line in jsonl_lines(ops, _display(args.trace), profile, heap):
+                out.write(line)
+        except BrkdocError:
             out.flush()
-            raise _abort(args.trace, ops[count], error) from None
+            raise
         if args.strace:
             sys.stderr.write(format_strace(heap.syscalls))
         return 0
@@ -189,9 +223,9 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _open_trace(args.trace) as handle:
-            summary = summarize(parse_trace(handle, args.trace), heap)
+            summary = summarize_lines(_lines(handle), _display(args.trace), heap)
     except MallocError as error:
-        raise _abort(args.trace, error.trace_op, error) from None
+        raise trace_abort(_display(args.trace), error.trace_op, error) from None
     finally:
         if collecting:
             gc.enable()
@@ -200,7 +234,7 @@ def _simulate(args: argparse.Namespace) -> int:
     rate = f"{summary.ops / elapsed:,.0f}" if elapsed > 0 else "n/a"
     if args.strace:
         sys.stdout.write(format_strace(heap.syscalls))
-    print(f"trace: {args.trace} (glibc {profile.name} model)")
+    print(f"trace: {_display(args.trace)} (glibc {profile.name} model)")
     print(f"ops: {summary.ops}")
     print(f"peak break: +{summary.peak_brk} bytes")
     print(f"final break: +{summary.final_brk} bytes")
@@ -214,15 +248,20 @@ def _replay(args: argparse.Namespace) -> int:
     if args.glibc is None and glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
     ops = read_ops(args.trace)
+    from brkdoc.native.oracle import CRASH_PREFIX, replay_trace  # noqa: PLC0415  (start-up: only replay needs it)
+
     observations, message = replay_trace(ops, glibc=args.glibc)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
     if message is not None:
         sys.stdout.flush()
         op = ops[len(observations)]
-        raise BrkdocError(
-            f"{args.trace}:{op.line}: glibc aborted: {message} (op '{op.op} {op.id}')"
+        what = (
+            f"'s replay was {message}"
+            if message.startswith(CRASH_PREFIX)
+            else f" aborted: {message}"
         )
+        raise BrkdocError(f"{_display(args.trace)}:{op.line}: glibc{what} (op '{op.op} {op.id}')")
     return 0
 
 
@@ -230,7 +269,12 @@ def _compare(args: argparse.Namespace) -> int:
     version: str | None = args.glibc or glibc_version()
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
+    # Imported here, not at start-up: only compare needs the oracle and the version matching.
+    from brkdoc.native.oracle import CRASH_PREFIX, replay_trace  # noqa: PLC0415
+    from brkdoc.native.versions import model_profile  # noqa: PLC0415
+
     profile = model_profile(args.model or version)
+    name = _display(args.trace)
     ops = read_ops(args.trace)
     real, real_abort = replay_trace(ops, glibc=args.glibc)
     heap = Heap(profile, record_syscalls=False)
@@ -240,22 +284,31 @@ def _compare(args: argparse.Namespace) -> int:
         for index, expected in enumerate(real):
             got = next(model)
             if got != expected:
-                return _report_difference(args.trace, ops[index], got, expected, heap)
+                return _report_difference(name, ops[index], got, expected, heap)
         index = len(real)
         if index < len(ops):
             next(model)
     except MallocError as error:
         if real_abort is not None and index == len(real) and str(error) == real_abort:
-            print(f"{args.trace}: {len(real)} ops agree; both abort at op {index}: {real_abort}")
+            print(f"{name}: {len(real)} ops agree; both abort at op {index}: {real_abort}")
             return 0
-        print(f"{args.trace}: op {index} (line {ops[index].line}): the model aborts: {error}")
+        if (
+            isinstance(error, MallocCrash)
+            and real_abort is not None
+            and index == len(real)
+            and real_abort.startswith(f"{CRASH_PREFIX}{error.signal} ")
+        ):
+            print(f"{name}: {len(real)} ops agree; both crash at op {index}: {error.signal}")
+            return 0
+        verb = "aborts" if isinstance(error, MallocAbort) else "stops"
+        print(f"{name}: op {index} (line {ops[index].line}): the model {verb}: {error}")
         print(f"  glibc: {real_abort or 'does not abort there'}")
         return 1
     if real_abort is not None:
-        print(f"{args.trace}: op {index} (line {ops[index].line}): glibc aborts: {real_abort}")
+        print(f"{name}: op {index} (line {ops[index].line}): glibc aborts: {real_abort}")
         print("  the model does not abort there")
         return 1
-    print(f"{args.trace}: all {len(real)} ops agree (glibc {version} vs model {profile.name})")
+    print(f"{name}: all {len(real)} ops agree (glibc {version} vs model {profile.name})")
     return 0
 
 
@@ -276,6 +329,8 @@ def _record(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         args.parser.error("give the program to run: brkdoc record -- COMMAND [ARGS...]")
+    from brkdoc.native.record import record  # noqa: PLC0415  (start-up: only record needs it)
+
     recording = record(command, args.output, sys.stdout.buffer)
     print(recording.describe(), file=sys.stderr)
     return recording.exit_status

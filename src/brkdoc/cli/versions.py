@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brkdoc.cli.trace import read_ops
 from brkdoc.native.glibcs import CHECKED_VERSIONS
-from brkdoc.native.versions import VersionRun, VersionsReport, run_versions
 from brkdoc.sim import Observation
+
+if TYPE_CHECKING:
+    from brkdoc.native.versions import VersionRun, VersionsReport
 
 __all__ = ["register"]
 
@@ -30,6 +32,9 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here: it loads the oracle, which `brkdoc --help` does not need.
+    from brkdoc.native.versions import run_versions  # noqa: PLC0415
+
     report = run_versions(read_ops(args.trace), args.trace)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))

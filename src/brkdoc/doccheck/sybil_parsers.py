@@ -9,6 +9,7 @@ Skips use Sybil's `<!-- skip: next "reason" -->`; a skip without a reason is rej
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from brkdoc.doccheck import runners
 from brkdoc.doccheck.fences import Fence, find_fences
 from brkdoc.doccheck.snippets import expand_snippets
 
-__all__ = ["RUNNABLE_LANGUAGES", "Block", "DocsParser", "ReasonedSkipParser"]
+__all__ = ["RUNNABLE_LANGUAGES", "Block", "DocsParser", "ReasonedSkipParser", "remove_page_workdir"]
 
 OUTPUT_LANGUAGE = "output"
 _WORKDIR_KEY = "__brkdoc_workdir__"
@@ -83,6 +84,13 @@ def page_workdir(document: Document, root: Path) -> Path:
         if fence.language == "c" and title:
             (workdir / title).write_text(expand_snippets(fence.body, root), encoding="utf-8")
     return workdir
+
+
+def remove_page_workdir(namespace: dict[str, Any]) -> None:
+    """Sybil's teardown for a page: delete the scratch folder `page_workdir` made, if any."""
+    workdir = namespace.pop(_WORKDIR_KEY, None)
+    if isinstance(workdir, Path):
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run_python(block: Block, body: str, workdir: Path) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +18,14 @@ from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 
-__all__ = ["CompileError", "cache_dir", "clean_malloc_environment", "compile_cached"]
+__all__ = [
+    "CompileError",
+    "c_compiler",
+    "cache_dir",
+    "clean_malloc_environment",
+    "compile_cached",
+    "malloc_settings",
+]
 
 # Settings that change malloc's behaviour in a child; a measurement or replay must not inherit
 # them from the reader's shell.
@@ -55,10 +63,8 @@ def compile_cached(
 ) -> Path:
     """Return the path of `source` compiled with `flags` (and `libraries`, which the linker
     needs after the source), compiling it first if this source, compiler and flags are new."""
-    compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
-    if compiler is None or shutil.which(compiler) is None:
-        raise CompileError(f"building {name} needs a C compiler: install gcc")
-    recipe = "\0".join((source, compiler, *flags, *libraries))
+    compiler = c_compiler(name)
+    recipe = "\0".join((source, *compiler, *flags, *libraries))
     key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
     target_dir = directory if directory is not None else cache_dir()
     binary = target_dir / f"{name}-{key}{suffix}"
@@ -70,23 +76,61 @@ def compile_cached(
         source_path.write_text(source, encoding="utf-8")
         built = Path(scratch) / f"{name}{suffix}"
         result = subprocess.run(
-            [compiler, *flags, "-o", str(built), str(source_path), *libraries],
+            [*compiler, *flags, "-o", str(built), str(source_path), *libraries],
             capture_output=True,
             text=True,
             check=False,
         )
         if result.returncode != 0:
-            raise CompileError(f"compiling {name} failed:\n{result.stderr.strip()}")
+            raise CompileError(
+                f"compiling {name} failed ({shlex.join(compiler)}): {_first_error(result.stderr)}"
+            )
         # A rename is atomic: a concurrent build leaves either no binary or a whole one.
         os.replace(built, binary)
     return binary
 
 
+def _first_error(output: str) -> str:
+    """The compiler's first error line (the rest usually follows from it), or its first line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if "error" in line:
+            return line
+    return lines[0] if lines else "no message"
+
+
+def c_compiler(purpose: str) -> list[str]:
+    """The compiler command: $CC split as a shell would ("gcc -O0" and "ccache gcc" work), or
+    gcc, or cc. CompileError says what is wrong with $CC, or that no compiler is installed."""
+    setting = os.environ.get("CC", "").strip()
+    if not setting:
+        found = shutil.which("gcc") or shutil.which("cc")
+        if found is None:
+            raise CompileError(f"building {purpose} needs a C compiler: install gcc (or set CC)")
+        return [found]
+    try:
+        command = shlex.split(setting)
+    except ValueError as error:
+        raise CompileError(f"CC={setting!r} is not a valid command line: {error}") from None
+    if shutil.which(command[0]) is None:
+        raise CompileError(
+            f"CC={setting!r}: no program {command[0]!r} on PATH (building {purpose} "
+            "needs a C compiler)"
+        )
+    return command
+
+
+def _is_malloc_setting(key: str) -> bool:
+    return key.startswith("MALLOC_") or key in _MALLOC_VARIABLES
+
+
 def clean_malloc_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """A copy of the environment without MALLOC_* variables, GLIBC_TUNABLES or LD_PRELOAD."""
     source = os.environ if environ is None else environ
-    return {
-        key: value
-        for key, value in source.items()
-        if not key.startswith("MALLOC_") and key not in _MALLOC_VARIABLES
-    }
+    return {key: value for key, value in source.items() if not _is_malloc_setting(key)}
+
+
+def malloc_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The names `clean_malloc_environment` removes from the environment, sorted."""
+    source = os.environ if environ is None else environ
+    return sorted(key for key in source if _is_malloc_setting(key))

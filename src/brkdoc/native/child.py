@@ -16,6 +16,9 @@ parent as one BrkdocError whose message is a single line.
 
 from __future__ import annotations
 
+import compileall
+import contextlib
+import functools
 import importlib
 import json
 import os
@@ -24,9 +27,13 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
+from brkdoc.native.build import clean_malloc_environment
+
+_PACKAGE = Path(__file__).resolve().parents[1]  # the brkdoc package folder
 
 __all__ = ["DEFAULT_TIMEOUT", "ChildError", "InterpreterUnavailable", "run_in_child"]
 
@@ -63,6 +70,7 @@ def run_in_child(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     glibc: str | None = None,
+    clean_malloc: bool = False,
 ) -> Any:
     """Call `target` ("package.module:function") in a fresh interpreter and return its result.
 
@@ -70,10 +78,13 @@ def run_in_child(
     (replacing variables of the same name); that is how malloc's environment variables and
     GLIBC_TUNABLES reach a demo, since glibc reads them when the child starts. `glibc` names a
     checked glibc build (`brkdoc.native.glibcs`) to run the interpreter on, through that build's
-    own loader; InterpreterUnavailable when this interpreter cannot start on it.
+    own loader; InterpreterUnavailable when this interpreter cannot start on it. With
+    `clean_malloc`, the inherited environment loses its MALLOC_*, GLIBC_TUNABLES and LD_PRELOAD
+    first, so the child starts with glibc's defaults plus exactly what `env` sets.
     """
     request = json.dumps({"target": target, "args": list(args), "kwargs": dict(kwargs or {})})
-    child_env = dict(os.environ)
+    compile_package()
+    child_env = clean_malloc_environment() if clean_malloc else dict(os.environ)
     child_env.update(env or {})
     command = [sys.executable, "-c", _CHILD_PROGRAM]
     if glibc is not None:
@@ -97,6 +108,20 @@ def run_in_child(
     except OSError as error:
         raise ChildError(f"cannot start a child interpreter: {error.strerror}") from None
     return _interpret(target, completed, glibc)
+
+
+@functools.cache
+def compile_package(folder: Path = _PACKAGE) -> None:
+    """Bring brkdoc's cached bytecode up to date, once per process, before a child starts.
+
+    A child that finds a module's .pyc stale compiles it before the demo runs, and the
+    compiler's large frees move glibc's dynamic mmap threshold: a demo would then describe the
+    compiler's history, not a fresh process (seen as "threshold: DOES NOT HOLD" right after an
+    edit). A folder that cannot be written (a system-wide install) is left as it is: its
+    installer compiled it.
+    """
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(str(folder), quiet=2)
 
 
 def _interpret(

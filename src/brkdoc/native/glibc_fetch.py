@@ -1,7 +1,8 @@
 """Fetch the locked glibc builds from Debian's package registry, or refresh the lock.
 
-    python -m brkdoc.native.glibc_fetch fetch   # `make glibcs`: download what the cache lacks
-    python -m brkdoc.native.glibc_fetch lock    # `make glibc-lock`: pin the builds served now
+`python -m brkdoc.native.glibc_fetch fetch` (what `make glibcs` runs) downloads what the cache
+lacks; `python -m brkdoc.native.glibc_fetch lock` (what `make glibc-lock` runs) pins the builds
+the registry serves now.
 
 apt runs with a private configuration under the cache (`glibc/apt/`): its own sources list,
 package lists, archive folder and an empty dpkg status, so no root is needed and the system's

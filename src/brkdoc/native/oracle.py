@@ -14,6 +14,7 @@ compare directly.
 
 from __future__ import annotations
 
+import signal
 import struct
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +27,7 @@ from brkdoc.native.build import CompileError, clean_malloc_environment, compile_
 from brkdoc.sim.trace import Observation, TraceOp
 
 __all__ = [
+    "CRASH_PREFIX",
     "OP_CALLOC",
     "OP_FREE",
     "OP_MALLOC",
@@ -47,6 +49,10 @@ _SOURCE = Path(__file__).with_name("replay.c")
 STRACED_CALLS = "brk,mmap,munmap,mremap,madvise"
 _CFLAGS = ("-O2", "-Wall", "-Wextra")
 _TRACE_OPS = {"a": OP_MALLOC, "c": OP_CALLOC, "r": OP_REALLOC, "f": OP_FREE}
+_MASK64 = (1 << 64) - 1
+# How a replay that died of a signal (not glibc's own abort) is described: "killed by SIGSEGV
+# (Segmentation fault)". Abort messages are glibc's text and never start like this.
+CRASH_PREFIX = "killed by "
 
 
 class OracleError(BrkdocError):
@@ -66,7 +72,9 @@ class RawResult:
 
 @dataclass(frozen=True)
 class ReplayOutcome:
-    """Results of a replay; `abort_message` is glibc's message if it aborted part way."""
+    """Results of a replay; `abort_message` is glibc's message if it aborted part way, or
+    `CRASH_PREFIX` and the signal's name if the process crashed (the results are those of the
+    operations completed before it)."""
 
     initial_break: int
     results: list[RawResult]
@@ -106,9 +114,10 @@ def replay_raw(
     `(slots + 1) * 8` bytes.
     """
     payload = bytearray(struct.pack("=Q", slots))
-    pack = struct.Struct("=Qqq").pack
+    pack = struct.Struct("=QQQ").pack
     for op, slot, argument in records:
-        payload += pack(op, slot, argument)
+        # Sizes are size_t (up to 2**64-1); mallopt's slot and value may be negative ints.
+        payload += pack(op, slot & _MASK64, argument & _MASK64)
     argv = [str(oracle_binary(glibc))]
     if glibc is not None:
         argv = glibcs.run_argv(glibc, argv)
@@ -123,7 +132,8 @@ def replay_raw(
     )
     output = done.stdout
     if len(output) < 8:
-        raise OracleError(f"the oracle produced no output: {done.stderr.decode().strip()}")
+        reason = _signal_name(done.returncode) or done.stderr.decode(errors="replace").strip()
+        raise OracleError(f"the oracle produced no output: {reason or 'no message'}")
     (initial_break,) = struct.unpack_from("=Q", output)
     body = output[8:]
     count = len(body) // 32
@@ -134,10 +144,27 @@ def replay_raw(
     message: str | None = None
     if done.returncode != 0:
         text = done.stderr.decode(errors="replace").strip()
-        if done.returncode != -6 or not text:
-            raise OracleError(f"the oracle failed (status {done.returncode}): {text}")
-        message = text.splitlines()[-1]
+        crashed = _signal_name(done.returncode)
+        if done.returncode == -signal.SIGABRT and text:
+            message = text.splitlines()[-1]
+        elif crashed is not None:
+            message = CRASH_PREFIX + crashed
+        else:
+            detail = f": {' '.join(text.split())}" if text else ""
+            raise OracleError(f"the oracle failed with exit status {done.returncode}{detail}")
     return ReplayOutcome(initial_break, results, message)
+
+
+def _signal_name(returncode: int) -> str | None:
+    """'SIGSEGV (Segmentation fault)' for a child killed by signal 11, None for an exit."""
+    if returncode >= 0:
+        return None
+    number = -returncode
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    return f"{name} ({signal.strsignal(number)})"
 
 
 def replay_trace(

@@ -10,7 +10,8 @@
    The program itself must not disturb the heap it measures, so while replaying it allocates
    nothing: no stdio (which mallocs its buffers), input and output through read() and write()
    on static buffers, and the slot table in its own anonymous mapping. If glibc aborts, the
-   SIGABRT handler writes out the results gathered so far; glibc's message goes to stderr. */
+   SIGABRT handler writes out the results gathered so far; glibc's message goes to stderr. A crash
+   (SIGSEGV and the like) also writes them out before the process dies of that signal. */
 
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -58,6 +59,15 @@ static void on_abort (int signal_number)
   flush_output ();
 }
 
+/* A crash (glibc following a list that an undetected double free corrupted, say): write out
+   what completed, then die of the same signal so the parent can name it. */
+static void on_crash (int signal_number)
+{
+  flush_output ();
+  signal (signal_number, SIG_DFL);
+  raise (signal_number);
+}
+
 /* Bytes in mmapped chunks, as malloc counts them. */
 static uint64_t current_mmapped (void)
 {
@@ -101,6 +111,11 @@ int main (void)
   memset (&action, 0, sizeof action);
   action.sa_handler = on_abort;
   sigaction (SIGABRT, &action, NULL);
+  action.sa_handler = on_crash;
+  sigaction (SIGSEGV, &action, NULL);
+  sigaction (SIGBUS, &action, NULL);
+  sigaction (SIGILL, &action, NULL);
+  sigaction (SIGFPE, &action, NULL);
 
   uint64_t slots;
   if (read_full (&slots, sizeof slots) != sizeof slots)

@@ -242,7 +242,8 @@ def _blocks(heap: HeapMap, top: float) -> tuple[str, float]:
     parts = [_draw_box(box) for box in boxes]
     # Rows as (index of their first box, index past their last box).
     starts = [i for i, box in enumerate(boxes) if i == 0 or box.y != boxes[i - 1].y]
-    rows = list(zip(starts, [*starts[1:], len(boxes)], strict=True))
+    # An empty heap (before the first malloc) has no boxes and so no rows.
+    rows = list(zip(starts, [*starts[1:], len(boxes)], strict=True)) if boxes else []
     for row, (first, stop) in enumerate(rows):
         y = boxes[first].y
         start_label = f"+{heap.chunks[first].offset:#x}"

@@ -16,7 +16,8 @@ The stable API (what `__all__` lists) is:
   `parse_observation` for CS:APP traces;
 - `Profile`, `PROFILES` (keyed "2.31", "2.36", "2.41", "2.43", "2.44"), `GLIBC_2_31` ..
   `GLIBC_2_44`, `get_profile` (alias `profile_for_version`), `UnknownVersion`;
-- `MallocAbort` (glibc would abort, with glibc's message), `UnsupportedState`, `MallocError`;
+- `MallocAbort` (glibc would abort, with glibc's message), `MallocCrash` (glibc would crash
+  reading unmapped memory), `UnsupportedState`, `MallocError`;
 - the mallopt parameter numbers `M_MMAP_THRESHOLD` and friends.
 
 ```pycon
@@ -37,7 +38,7 @@ brk(0x5555555f4000) = 0x5555555f4000
 
 from __future__ import annotations
 
-from brkdoc.sim.errors import MallocAbort, MallocError, UnsupportedState
+from brkdoc.sim.errors import MallocAbort, MallocCrash, MallocError, UnsupportedState
 from brkdoc.sim.heap import Heap
 from brkdoc.sim.params import (
     M_MMAP_MAX,
@@ -70,6 +71,7 @@ from brkdoc.sim.trace import (
     parse_trace,
     simulate,
     summarize,
+    summarize_lines,
 )
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
@@ -90,6 +92,7 @@ __all__ = [
     "Heap",
     "HeapView",
     "MallocAbort",
+    "MallocCrash",
     "MallocError",
     "MmapView",
     "Observation",
@@ -110,4 +113,5 @@ __all__ = [
     "simulate",
     "snapshot",
     "summarize",
+    "summarize_lines",
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from brkdoc.errors import BrkdocError
 
-__all__ = ["MallocAbort", "MallocError", "UnsupportedState"]
+__all__ = ["MallocAbort", "MallocCrash", "MallocError", "UnsupportedState"]
 
 
 class MallocError(BrkdocError):
@@ -28,6 +28,20 @@ class MallocAbort(MallocError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+        self.message = message
+
+
+class MallocCrash(MallocError):
+    """glibc would crash here without a message: it reads memory that is not mapped.
+
+    Example: freeing an mmapped block a second time. The first free unmapped it, and the second
+    reads the chunk header from the hole (`signal` is "SIGSEGV"), unless something else was
+    mapped there in between, which the model would know of only if it mapped it itself.
+    """
+
+    def __init__(self, signal: str, message: str) -> None:
+        super().__init__(message)
+        self.signal = signal
         self.message = message
 
 

@@ -44,7 +44,9 @@ and the contents of user memory (so double frees that glibc does not itself dete
 
 from __future__ import annotations
 
-from brkdoc.sim.errors import MallocAbort, UnsupportedState
+from bisect import bisect_right
+
+from brkdoc.sim.errors import MallocAbort, MallocCrash, UnsupportedState
 from brkdoc.sim.params import (
     DEFAULT_MMAP_THRESHOLD_MAX,
     M_ARENA_MAX,
@@ -98,8 +100,8 @@ class Heap(Reallocator):
         """`malloc(size)`: a pointer, or 0 if glibc would fail with ENOMEM."""
         if size > PTRDIFF_MAX or size < 0:
             return 0
-        nb = (size + 23) & ~15
-        nb = max(nb, 32)
+        # request2size, in glibc's own form (below MINSIZE, MINSIZE) rather than a max() call.
+        nb = (size + 23) & ~15 if size + 23 >= 32 else 32
         tcache = self.tcache
         if tcache is None and self._tcache_eager:
             # MAYBE_INIT_TCACHE (up to 2.41); from 2.43 malloc never sets the tcache up.
@@ -190,6 +192,7 @@ class Heap(Reallocator):
         if old_size is None and mapped is None:
             if chunk & 15:
                 raise MallocAbort("realloc(): invalid pointer")
+            self._check_header_mapped("realloc", chunk)
             raise UnsupportedState(
                 f"realloc of {pointer:#x}, which is not a live block: glibc would read freed "
                 "memory here and the outcome depends on its contents"
@@ -211,11 +214,24 @@ class Heap(Reallocator):
             return 0
         nb = request2size(size)
         if mapped is not None:
-            return self._realloc_mmapped(chunk, mapped, size, nb)
+            return self._realloc_mapped_block(chunk, mapped, size, nb)
         if self.tcache is None and self._tcache_eager:
             self._tcache_init()
         new = self._int_realloc(chunk, old_size, nb)  # type: ignore[arg-type]  # mapped is None
         return new + 16 if new else 0
+
+    def _realloc_mapped_block(self, chunk: int, mapped: int, size: int, nb: int) -> int:
+        moved = self._realloc_mmapped(chunk, mapped, size, nb)
+        if moved is not None:
+            return moved
+        # mremap failed: keep the block if it is big enough, else malloc, copy and unmap
+        # (__libc_realloc, glibc-2.36 malloc/malloc.c).
+        if mapped - self._mmap_chunk_less - 8 >= nb:
+            return chunk + 16
+        new = self.malloc(size)
+        if new:
+            self._munmap_chunk(chunk)
+        return new
 
     def mallopt(self, param: int, value: int) -> int:
         """`mallopt(param, value)`: returns 1 on success, 0 if glibc rejects the value.
@@ -269,6 +285,22 @@ class Heap(Reallocator):
                 chunk = self.bk[chunk]
         return result | self._systrim(pad & MASK64)
 
+    def _check_header_mapped(self, call: str, chunk: int) -> None:
+        """MallocCrash if the size word glibc reads first (at chunk + 8) lies in no memory the
+        process has: neither the heap nor a mapping the model made and still holds."""
+        word = chunk + 8
+        if self.heap_start <= word < self.current_break:
+            return
+        starts = self._mapping_starts
+        position = bisect_right(starts, word) - 1
+        if position >= 0 and word < starts[position] + self._mappings[starts[position]]:
+            return
+        raise MallocCrash(
+            "SIGSEGV",
+            f"{call}({chunk + 16:#x}) reads the chunk header from unmapped memory: "
+            "the process dies of SIGSEGV",
+        )
+
     def _bad_free(self, chunk: int) -> None:
         """Say what glibc does when free() gets a pointer that is not a live block."""
         if chunk & 15:
@@ -289,6 +321,7 @@ class Heap(Reallocator):
             size = self.top_size
             where = "top"
         if size is None:
+            self._check_header_mapped("free", chunk)
             raise UnsupportedState(
                 f"free of {chunk + 16:#x}, which is not the start of any chunk the heap knows: "
                 "glibc would read whatever bytes lie there"

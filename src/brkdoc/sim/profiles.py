@@ -129,8 +129,12 @@ class Profile:
     def arena_limit(self, cpus: int) -> int:
         """The most arenas glibc makes for `cpus` online CPUs when M_ARENA_MAX is unset.
 
+        ```pycon
+        >>> from brkdoc.sim import GLIBC_2_43, GLIBC_2_44
         >>> GLIBC_2_43.arena_limit(2), GLIBC_2_44.arena_limit(2), GLIBC_2_44.arena_limit(64)
         (16, 8, 64)
+
+        ```
         """
         if self.arena_limit_floor:
             return max(cpus, self.arena_limit_floor)

@@ -60,12 +60,15 @@ class Reallocator(Allocator):
         else:
             self._int_free(chunk, size)
 
-    def _realloc_mmapped(self, chunk: int, old_size: int, size: int, nb: int) -> int:
-        """realloc of an mmapped chunk: mremap to the new page count (no threshold update)."""
+    def _realloc_mmapped(self, chunk: int, old_size: int, size: int, nb: int) -> int | None:
+        """realloc of an mmapped chunk: mremap to the new page count (no threshold update).
+        None if mremap failed."""
         new_size = (nb + self._mmap_extra + PAGE_MASK) & ~PAGE_MASK
         if new_size == old_size:
             return chunk + 16
         new_chunk = self._mremap(chunk, old_size, new_size)
+        if new_chunk is None:
+            return None  # the caller falls back as __libc_realloc does
         del self.mmapped_chunks[chunk]
         self.mmapped_chunks[new_chunk] = new_size
         # 2.43's mremap_chunk adds `new_size - chunksize` to mmapped_mem, and the chunk size

@@ -23,12 +23,16 @@ _ADDRESS_ARGS = {
 }
 
 
+# A failed call's result is -errno; strace shows it as -1 and the errno's name and text.
+_ERRORS = {12: "-1 ENOMEM (Cannot allocate memory)", 22: "-1 EINVAL (Invalid argument)"}
+
+
 @dataclass(frozen=True, slots=True)
 class Syscall:
     """One system call: its name, arguments (ints or flag strings) and return value.
 
     Address arguments and results are absolute addresses in the simulated process; `None` as an
-    address argument prints as NULL.
+    address argument prints as NULL; a negative result is a failure, -errno.
     """
 
     name: str
@@ -47,7 +51,12 @@ class Syscall:
                 parts.append(hex(arg))
             else:
                 parts.append(str(arg))
-        result = hex(self.result) if self.name in ("brk", "mmap", "mremap") else str(self.result)
+        if self.result < 0:
+            result = _ERRORS.get(-self.result, f"-1 errno {-self.result}")
+        elif self.name in ("brk", "mmap", "mremap"):
+            result = hex(self.result)
+        else:
+            result = str(self.result)
         return f"{self.name}({', '.join(parts)}) = {result}"
 
 

@@ -1,6 +1,13 @@
 """System memory: the brk and mmap calls of `sysmalloc`, `systrim`, `munmap_chunk` and
 `mremap_chunk` (glibc-2.36 malloc/malloc.c), with a log of each call and a placement model for
 anonymous mappings (top-down, first gap that fits, as Linux's mmap does).
+
+The calls fail as Linux's do when the request cannot fit in the address space: mmap and
+mremap of more than the x86-64 user address space (TASK_SIZE, 2**47 - 4096 bytes; mmap also
+keeps `mmap_min_addr` free), a mapping with no gap for it above the break, and a break moved
+into the mappings. glibc then returns NULL with ENOMEM, and so does the model. What a
+machine refuses below that (the kernel's overcommit heuristic turns down one request larger than
+RAM plus swap) depends on the machine, and the model does not guess it.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from bisect import bisect_left, insort
 from brkdoc.sim.errors import UnsupportedState
 from brkdoc.sim.params import (
     MINSIZE,
+    PAGE_SIZE,
 )
 from brkdoc.sim.state import MASK64, PAGE_MASK, HeapState, signed64
 from brkdoc.sim.syscalls import Syscall
@@ -18,6 +26,11 @@ __all__ = ["SystemCalls"]
 
 _PROT = "PROT_READ|PROT_WRITE"
 _MAP = "MAP_PRIVATE|MAP_ANONYMOUS"
+TASK_SIZE = (1 << 47) - PAGE_SIZE  # arch/x86/include/asm/page_64_types.h, 4-level paging
+MMAP_MIN_ADDR = 65536  # the default vm.mmap_min_addr
+MMAP_AS_MORECORE_SIZE = 1 << 20  # malloc/malloc.c: the least sysmalloc maps when brk fails
+ENOMEM = -12  # a failed call's result, as the kernel returns it (strace prints -1 ENOMEM)
+EINVAL = -22
 
 
 class SystemCalls(HeapState):
@@ -29,14 +42,19 @@ class SystemCalls(HeapState):
         if self.record_syscalls:
             self.syscalls.append(Syscall(name, args, result))
 
-    def _sbrk(self, increment: int) -> int:
-        """`__sbrk`: move the break, logging brk(); returns the old break."""
+    def _sbrk(self, increment: int) -> int | None:
+        """`__sbrk`: move the break, logging brk(); returns the old break, or None if the
+        kernel refuses (the break would run into the mappings; brk then returns the old one)."""
         old = self.current_break
         if self.top is None and not self.syscall_counts.get("brk"):
             self._log("brk", (None,), old)
         new = old + increment
         if new < self.heap_start:
             raise UnsupportedState("the break would move below its start")
+        starts = self._mapping_starts
+        if increment > 0 and new > (starts[0] if starts else self.mmap_base):
+            self._log("brk", (new,), old)
+            return None
         self.current_break = new
         self.peak_brk = max(self.peak_brk, new - self.heap_start)
         self._log("brk", (new,), new)
@@ -51,17 +69,22 @@ class SystemCalls(HeapState):
             size = (nb + self._mmap_extra + PAGE_MASK) & ~PAGE_MASK
             if size > nb:
                 chunk = self._mmap(size)
-                self.mmapped_chunks[chunk] = size
-                self.n_mmaps += 1
-                self.mmapped += size
-                self.peak_mmapped = max(self.peak_mmapped, self.mmapped)
-                return chunk
+                if chunk is not None:
+                    self.mmapped_chunks[chunk] = size
+                    self.n_mmaps += 1
+                    self.mmapped += size
+                    self.peak_mmapped = max(self.peak_mmapped, self.mmapped)
+                    return chunk
         old_size = self.top_size
+        # `size` is a long in glibc: a request near 2**63 wraps negative and skips MORECORE.
         size = signed64(nb + tun.top_pad + MINSIZE - old_size)
-        size = (size + PAGE_MASK) & ~PAGE_MASK
-        if size <= 0:
-            raise UnsupportedState("sysmalloc with a brk increment that overflows")
-        brk = self._sbrk(size)
+        size = signed64((size + PAGE_MASK) & ~PAGE_MASK)
+        brk = self._sbrk(size) if size > 0 else None
+        if brk is None:
+            self._mmap_as_morecore(size, nb, old_size)
+            # Neither brk nor mmap gave memory: top is unchanged and still too small, so
+            # sysmalloc's "catch all failure paths" returns NULL with ENOMEM.
+            return 0
         self.system_mem += size
         if self.top is None:
             # First call: the break is page aligned, so no alignment correction is needed and
@@ -78,6 +101,37 @@ class SystemCalls(HeapState):
             self.used[top] = nb
             return top
         return 0
+
+    def _mmap_as_morecore(self, size: int, nb: int, old_size: int) -> None:
+        """sysmalloc's fallback when brk fails: mmap a region to carry on the heap in.
+
+        Only its failure is modelled (the model keeps one contiguous heap). The length differs
+        between versions, and shows only in the system-call log: 2.35 (0849eed45d) to 2.37 pass
+        the page size and MMAP_AS_MORECORE_SIZE to `sysmalloc_mmap_fallback` in swapped places,
+        so the length is rounded up to 1 MiB (fixed by 6a734e62f1 in 2.38); 2.43 sizes it from
+        the request alone.
+        """
+        tun = self.tunables
+        version = tuple(int(part) for part in self.profile.name.split(".")[:2])
+        if version >= (2, 43):
+            length = (nb + tun.top_pad + MINSIZE + PAGE_MASK) & ~PAGE_MASK
+            length = max(length, MMAP_AS_MORECORE_SIZE)
+        else:
+            unit, least = (
+                (MMAP_AS_MORECORE_SIZE, PAGE_SIZE)
+                if (2, 35) <= version < (2, 38)
+                else (PAGE_SIZE, MMAP_AS_MORECORE_SIZE)
+            )
+            length = signed64((size + old_size + unit - 1) & ~(unit - 1))
+            if (length & MASK64) < least:
+                length = least
+            if (length & MASK64) <= nb:
+                return  # "Don't try if size wraps around 0"
+        if self._mmap(length & MASK64) is not None:
+            raise UnsupportedState(
+                "brk failed and glibc would carry on the heap in an mmapped region "
+                "(a non-contiguous main arena is not modelled)"
+            )
 
     def _systrim(self, pad: int) -> int:
         """glibc's `systrim`: give whole pages at the top back with a negative sbrk.
@@ -96,7 +150,7 @@ class SystemCalls(HeapState):
         if self.current_break != self.top + top_size:
             return 0
         before = self.current_break
-        self._sbrk(-extra)
+        self._sbrk(-extra)  # a negative increment never fails
         released = before - self.current_break
         if released:
             self.system_mem -= released
@@ -104,13 +158,19 @@ class SystemCalls(HeapState):
             return 1
         return 0
 
-    def _mmap(self, length: int) -> int:
-        address = self._place_mapping(length)
-        self._log("mmap", (None, length, _PROT, _MAP, -1, 0), address)
+    def _mmap(self, length: int) -> int | None:
+        """An anonymous mapping's address, or None (logged as ENOMEM) if none can be placed."""
+        address = None
+        if length <= TASK_SIZE - MMAP_MIN_ADDR:
+            address = self._place_mapping(length)
+        self._log(
+            "mmap", (None, length, _PROT, _MAP, -1, 0), ENOMEM if address is None else address
+        )
         return address
 
-    def _place_mapping(self, length: int) -> int:
-        """Place an anonymous mapping the way Linux does: the highest gap below mmap_base."""
+    def _place_mapping(self, length: int) -> int | None:
+        """Place an anonymous mapping the way Linux does: the highest gap below mmap_base,
+        and above the break; None if there is no such gap."""
         end = self.mmap_base
         starts = self._mapping_starts
         for position in range(len(starts) - 1, -1, -1):
@@ -120,6 +180,8 @@ class SystemCalls(HeapState):
                 break
             end = min(end, start)
         address = end - length
+        if address < self.current_break:
+            return None
         insort(starts, address)
         self._mappings[address] = length
         return address
@@ -133,16 +195,26 @@ class SystemCalls(HeapState):
         del starts[bisect_left(starts, chunk)]
         self._log("munmap", (chunk, size), 0)
 
-    def _mremap(self, address: int, old_length: int, new_length: int) -> int:
+    def _mremap(self, address: int, old_length: int, new_length: int) -> int | None:
+        """mremap(MREMAP_MAYMOVE): the new address, or None (logged) if the kernel refuses."""
         starts = self._mapping_starts
         position = bisect_left(starts, address)
         limit = starts[position + 1] if position + 1 < len(starts) else self.mmap_base
-        if new_length <= old_length or address + new_length <= limit:
+        new_address: int | None
+        if new_length > TASK_SIZE:
+            new_address = None
+            error = EINVAL  # mm/mremap.c checks the length against TASK_SIZE first
+        elif new_length <= old_length or address + new_length <= limit:
             self._mappings[address] = new_length
             new_address = address
         else:
             del starts[position]
-            del self._mappings[address]
+            length = self._mappings.pop(address)
             new_address = self._place_mapping(new_length)
-        self._log("mremap", (address, old_length, new_length, "MREMAP_MAYMOVE"), new_address)
+            if new_address is None:
+                insort(starts, address)
+                self._mappings[address] = length
+            error = ENOMEM
+        result = error if new_address is None else new_address
+        self._log("mremap", (address, old_length, new_length, "MREMAP_MAYMOVE"), result)
         return new_address

@@ -116,7 +116,8 @@ def snapshot(heap: HeapState) -> HeapView:
 def format_view(view: HeapView, around: int | None = None, context: int = 8) -> str:
     """A text table of the chunks; with `around` (an offset), only chunks near it.
 
-    >>> from brkdoc.sim import Heap
+    ```pycon
+    >>> from brkdoc.sim import Heap, format_view, snapshot
     >>> heap = Heap()
     >>> _ = heap.malloc(10)
     >>> print(format_view(snapshot(heap)))
@@ -125,6 +126,8 @@ def format_view(view: HeapView, around: int | None = None, context: int = 8) -> 
            0x0     0x290  in_use         (tcache structure)
          0x290      0x20  in_use
          0x2b0   0x20d50  top
+
+    ```
     """
     lines = [
         f"brk +{view.brk:#x}, mmapped {view.mmapped_bytes} bytes, "

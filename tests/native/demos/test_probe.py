@@ -78,3 +78,13 @@ def test_arena_max_on_244_is_max_of_cpus_and_8() -> None:
     cpus = result.evidence["online_cpus"]
     assert result.evidence["new_arenas_default"] == min(24, max(cpus, 8) - 1)
     assert result.evidence["new_arenas_pinned"] == result.evidence["new_arenas_default"]
+
+
+@pytest.mark.skipif(glibc_version() is None, reason="the probe demos need glibc")
+def test_a_probe_demo_runs_without_the_callers_malloc_settings_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MALLOC_TOP_PAD_", "1")
+    result = run_demo("calloc-fresh")
+    assert result.holds, result.evidence
+    assert result.removed_environment == ("MALLOC_TOP_PAD_",)

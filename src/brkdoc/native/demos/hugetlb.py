@@ -36,8 +36,12 @@ TUNABLE = "glibc.malloc.hugetlb=1"
 def thp_mode(setting: str) -> str:
     """The selected word of the kernel's THP setting.
 
+    ```pycon
+    >>> from brkdoc.native.demos.hugetlb import thp_mode
     >>> thp_mode("always [madvise] never")
     'madvise'
+
+    ```
     """
     chosen = re.search(r"\[(\w+)\]", setting)
     return chosen.group(1) if chosen else "unknown"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import clean_malloc_environment, compile_cached
+from brkdoc.native.build import clean_malloc_environment, compile_cached, malloc_settings
 from brkdoc.native.child import ChildError
 from brkdoc.native.demos.result import DemoResult, Evidence, chosen_glibc, glibc_build
 
@@ -48,10 +48,14 @@ def compile_probe(glibc: str | None = None) -> Path:
 
 
 def parse_probe_output(text: str) -> Evidence:
-    """`name value` lines to a mapping; a value that is an integer becomes an int.
+    r"""`name value` lines to a mapping; a value that is an integer becomes an int.
 
-    >>> parse_probe_output("glibc 2.36\\nthreads 24\\nthp always [madvise] never\\n")
+    ```pycon
+    >>> from brkdoc.native.demos.probe import parse_probe_output
+    >>> parse_probe_output("glibc 2.36\nthreads 24\nthp always [madvise] never\n")
     {'glibc': '2.36', 'threads': 24, 'thp': 'always [madvise] never'}
+
+    ```
     """
     values: Evidence = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -102,21 +106,33 @@ def conduct_probe(
 ) -> DemoResult:
     """Measure (with the probe) and judge. Raises NotGlibcError before starting anything.
 
-    The probe runs on the glibc build chosen with `on_glibc` (the system's by default).
+    The probe runs on the glibc build chosen with `on_glibc` (the system's by default), in a
+    clean malloc environment (`run_probe`); the result names what was removed from the caller's.
     """
     version, build = glibc_build(chosen_glibc())
+    removed = tuple(malloc_settings())
     evidence = measure()
     holds = judge(evidence)
     return DemoResult(
-        name=name, claim=claim, holds=holds, evidence=evidence, glibc=version, build=build
+        name=name,
+        claim=claim,
+        holds=holds,
+        evidence=evidence,
+        glibc=version,
+        build=build,
+        removed_environment=removed,
     )
 
 
 def glibc_at_least(evidence: Evidence, release: tuple[int, int]) -> bool:
     """Whether the glibc the probe ran on (its `glibc` line) is `release` or later.
 
+    ```pycon
+    >>> from brkdoc.native.demos.probe import glibc_at_least
     >>> glibc_at_least({"glibc": "2.36"}, (2, 44)), glibc_at_least({"glibc": "2.44"}, (2, 44))
     (False, True)
+
+    ```
     """
     major, minor = (int(part) for part in str(evidence["glibc"]).split(".")[:2])
     return (major, minor) >= release

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from brkdoc.native.build import malloc_settings
 from brkdoc.native.child import DEFAULT_TIMEOUT, run_in_child
 from brkdoc.native.libc import require_glibc
 from brkdoc.native.procfs import classify
@@ -61,6 +62,9 @@ class DemoResult:
     evidence: Evidence = field(default_factory=dict)
     glibc: str = ""
     build: str = ""
+    # Malloc settings of the caller's environment that the child ran without (MALLOC_ARENA_MAX,
+    # GLIBC_TUNABLES, ...): a demo shows glibc's defaults, whatever the reader's shell sets.
+    removed_environment: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,7 @@ class DemoResult:
             "evidence": dict(self.evidence),
             "glibc": self.glibc,
             "build": self.build,
+            "removed_environment": list(self.removed_environment),
         }
 
 
@@ -116,11 +121,16 @@ def conduct(
 ) -> DemoResult:
     """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child.
 
-    The child runs on the glibc build chosen with `on_glibc` (the system's by default).
+    The child runs on the glibc build chosen with `on_glibc` (the system's by default), in a
+    clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`; the result names
+    what was removed from the caller's.
     """
     chosen = chosen_glibc()
     version, build = glibc_build(chosen)
-    evidence: Evidence = run_in_child(target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen)
+    removed = tuple(malloc_settings())
+    evidence: Evidence = run_in_child(
+        target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen, clean_malloc=True
+    )
     return DemoResult(
         name=name,
         claim=claim,
@@ -128,6 +138,7 @@ def conduct(
         evidence=evidence,
         glibc=version,
         build=build,
+        removed_environment=removed,
     )
 
 
