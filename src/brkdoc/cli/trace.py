@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
 import io
 import sys
@@ -35,6 +34,7 @@ from brkdoc.sim import (
     summarize_lines,
 )
 from brkdoc.sim.jsonl import jsonl_lines, trace_abort
+from brkdoc.sim.trace import trace_lines
 
 __all__ = ["read_ops", "register"]
 
@@ -180,13 +180,8 @@ def read_ops(path: str) -> list[TraceOp]:
         return list(parse_trace(_lines(handle), _display(path)))
 
 
-# A line is read in pieces of at most this many characters, so that a file with no newline
-# (/dev/zero, a binary) costs a bounded amount of memory: the parser rejects the first piece.
-_MAX_LINE = 1 << 20
-
-
 def _lines(handle: TextIO) -> Iterator[str]:
-    return iter(functools.partial(handle.readline, _MAX_LINE), "")
+    return trace_lines(handle)
 
 
 def _open_trace(path: str) -> TextIO:

@@ -2,7 +2,7 @@
 
 `simulate_text` gives exactly what `brkdoc simulate --jsonl --glibc V FILE` prints: both call
 `brkdoc.sim.jsonl.jsonl_lines`, and the text is split into lines as Python splits a file opened
-the way the command opens it (bytes read as latin-1, universal newlines).
+the way the command opens it (bytes read as latin-1, and only LF ends a line).
 
 >>> output, error = simulate_text("1\\n2\\na 0 24\\nf 0\\n", "2.36", "t.rep")
 >>> print(output, end="")
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from brkdoc.errors import BrkdocError
@@ -23,7 +24,7 @@ from brkdoc.playground.calls import parse_input
 from brkdoc.playground.session import Session
 from brkdoc.sim.jsonl import jsonl_lines
 from brkdoc.sim.profiles import PROFILES, Profile
-from brkdoc.sim.trace import parse_trace
+from brkdoc.sim.trace import parse_trace, trace_lines
 
 __all__ = [
     "profile_named",
@@ -51,11 +52,11 @@ def profile_named(version: str) -> Profile:
     return profile
 
 
-def _as_the_cli_reads_it(text: str) -> io.StringIO:
-    """The text as `brkdoc simulate` reads a UTF-8 file holding it: bytes decoded as latin-1,
-    with universal newlines."""
+def _as_the_cli_reads_it(text: str) -> Iterator[str]:
+    """The lines of the text as `brkdoc simulate` reads a UTF-8 file holding it: bytes decoded
+    as latin-1, split by `trace_lines` (only LF ends a line)."""
     raw = text.encode("utf-8", errors="surrogatepass").decode("latin-1")
-    return io.StringIO(raw, newline=None)
+    return trace_lines(io.StringIO(raw, newline="\n"))
 
 
 def simulate_text(text: str, glibc: str, path: str) -> tuple[str, str | None]:

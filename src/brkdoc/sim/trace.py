@@ -25,12 +25,13 @@ TraceOp(line=3, op='a', id=0, size=100)
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from brkdoc.errors import InputError
 from brkdoc.sim.errors import MallocError
@@ -48,6 +49,7 @@ __all__ = [
     "simulate",
     "summarize",
     "summarize_lines",
+    "trace_lines",
 ]
 
 _OPS = {"a": 3, "c": 3, "r": 3, "f": 2}
@@ -116,6 +118,21 @@ def parse_observation(line: str) -> Observation:
         data["i"], data["op"], data["id"], data["where"], data["offset"], data["brk"],
         data["mmapped"],
     )  # fmt: skip
+
+
+# A line is read in pieces of at most this many characters, so that a file with no newline
+# (/dev/zero, a binary) costs a bounded amount of memory: the parser rejects the first piece.
+MAX_LINE = 1 << 20
+
+
+class _LineSource(Protocol):
+    def readline(self, size: int = -1, /) -> str: ...
+
+
+def trace_lines(source: _LineSource) -> Iterator[str]:
+    """The lines of an open trace as `brkdoc simulate` splits them: only LF ends a line (open
+    the file with `newline="\\n"`), and no piece is longer than `MAX_LINE` characters."""
+    return iter(functools.partial(source.readline, MAX_LINE), "")
 
 
 # Numbers are size_t values written in ASCII digits: no sign, no underscores, no other scripts'
