@@ -11,9 +11,6 @@ from __future__ import annotations
 import random
 import re
 import shutil
-import struct
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,7 +26,6 @@ from brkdoc.native.oracle import (
     OP_MALLOPT,
     OP_REALLOC,
     OP_TRIM,
-    oracle_binary,
     replay_raw,
     replay_trace,
 )
@@ -48,6 +44,7 @@ from brkdoc.sim import (
     parse_trace,
     simulate,
 )
+from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -379,86 +376,19 @@ def _normalize(line: str, heap_start: int) -> str:
     raise AssertionError(line)
 
 
-def _strace_of_replay(records: Sequence[Record], slots: int) -> list[str]:
-    payload = bytearray(struct.pack("=Q", slots))
-    for record in records:
-        payload += struct.pack("=Qqq", *record)
-    with tempfile.TemporaryDirectory() as scratch:
-        log = Path(scratch) / "strace.txt"
-        subprocess.run(
-            [
-                "strace",
-                "-e",
-                "trace=brk,mmap,munmap,mremap,madvise",
-                "-o",
-                str(log),
-                str(oracle_binary()),
-            ],
-            input=bytes(payload),
-            capture_output=True,
-            check=True,
-        )
-        lines = log.read_text().splitlines()
-    # Everything after the oracle's own slot table mapping is malloc's doing.
-    table = f"mmap(NULL, {(slots + 1) * 8}, "
-    start = next(i for i, line in enumerate(lines) if line.startswith(table))
-    return [line for line in lines[start + 1 :] if not line.startswith("+++")]
-
-
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-@pytest.mark.parametrize("which", ["calloc-mallopt-trim", "realloc", "threshold"])
+@pytest.mark.parametrize("which", SYSCALL_CASES)
 def test_syscall_log_matches_strace(which: str) -> None:
-    records: list[Record] = {
-        "calloc-mallopt-trim": [
-            (OP_MALLOC, 0, 100_000),
-            (OP_MALLOC, 1, 100),
-            (OP_FREE, 0, 0),
-            (OP_TRIM, 0, 0),
-            (OP_MALLOPT, M_TOP_PAD, 0),
-            (OP_CALLOC, 2, 300_000),
-            (OP_FREE, 2, 0),
-            (OP_MALLOC, 3, 200_000),
-            (OP_FREE, 3, 0),
-        ],
-        "realloc": [
-            (OP_MALLOC, 0, 100),
-            (OP_MALLOC, 1, 300_000),
-            (OP_REALLOC, 1, 600_000),
-            (OP_REALLOC, 1, 5000),
-            (OP_FREE, 1, 0),
-            (OP_REALLOC, 0, 400_000),
-            (OP_FREE, 0, 0),
-        ],
-        "threshold": [(OP_MALLOC, slot, 135_168) for slot in range(3)]
-        + [(OP_FREE, slot, 0) for slot in range(3)]
-        + [(OP_MALLOC, slot, 135_168) for slot in range(3)],
-    }[which]
-    real = _strace_of_replay(records, 4)
+    records = SYSCALL_CASES[which]
+    real = strace_of_replay(records, 4)
     initial = int(_CALL.match(real[0]).group(3), 16)  # type: ignore[union-attr]
     heap = Heap(PROFILE)
-    _run_on(heap, records)
+    run_records_on(heap, records)
     model = [str(call) for call in heap.syscalls]
     assert [_normalize(line, initial) for line in real] == [
         _normalize(line, heap.heap_start) for line in model
     ]
     assert len(model) >= 3
-
-
-def _run_on(heap: Heap, records: Sequence[Record]) -> None:
-    table: dict[int, int] = {}
-    for op, slot, arg in records:
-        if op == OP_MALLOC:
-            table[slot] = heap.malloc(arg)
-        elif op == OP_CALLOC:
-            table[slot] = heap.calloc(1, arg)
-        elif op == OP_REALLOC:
-            table[slot] = heap.realloc(table[slot], arg)
-        elif op == OP_FREE:
-            heap.free(table[slot])
-        elif op == OP_MALLOPT:
-            heap.mallopt(slot, arg)
-        else:
-            heap.malloc_trim(arg)
 
 
 @st.composite

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import struct
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -23,8 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from brkdoc.native.build import clean_malloc_environment
-from brkdoc.native.glibcs import CHECKED_VERSIONS, run_argv
+from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
     OP_CALLOC,
     OP_FREE,
@@ -32,7 +28,6 @@ from brkdoc.native.oracle import (
     OP_MALLOPT,
     OP_REALLOC,
     OP_TRIM,
-    oracle_binary,
     replay_raw,
     replay_trace,
 )
@@ -49,6 +44,7 @@ from brkdoc.sim import (
     parse_trace,
     simulate,
 )
+from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -470,63 +466,14 @@ def _call_shape(line: str, heap_start: int) -> str:
     return f"{name}({', '.join(args[1:3] if name == 'mremap' else args[1:2])})"
 
 
-def _strace(version: str, records: Sequence[Record], slots: int) -> list[str]:
-    payload = bytearray(struct.pack("=Q", slots))
-    for record in records:
-        payload += struct.pack("=Qqq", *record)
-    argv = run_argv(version, [str(oracle_binary(version))])
-    with tempfile.TemporaryDirectory() as scratch:
-        log = Path(scratch) / "strace.txt"
-        trace = ["strace", "-e", "trace=brk,mmap,munmap,mremap,madvise", "-o", str(log)]
-        subprocess.run(
-            [*trace, *argv],
-            input=bytes(payload),
-            capture_output=True,
-            check=True,
-            env=clean_malloc_environment(),
-        )
-        lines = log.read_text().splitlines()
-    # Everything after the oracle's own slot table mapping is malloc's doing.
-    table = f"mmap(NULL, {(slots + 1) * 8}, "
-    start = next(i for i, line in enumerate(lines) if line.startswith(table))
-    return [line for line in lines[start + 1 :] if not line.startswith("+++")]
-
-
-SYSCALL_CASES = {
-    "calloc-mallopt-trim": [
-        (M, 0, 100_000),
-        (M, 1, 100),
-        (F, 0, 0),
-        (OP_TRIM, 0, 0),
-        (OPT, M_TOP_PAD, 0),
-        (C, 2, 300_000),
-        (F, 2, 0),
-        (M, 3, 200_000),
-        (F, 3, 0),
-    ],
-    "realloc": [
-        (M, 0, 100),
-        (M, 1, 300_000),
-        (R, 1, 600_000),
-        (R, 1, 5000),
-        (F, 1, 0),
-        (R, 0, 400_000),
-        (F, 0, 0),
-    ],
-    "threshold-first": [(M, slot, 135_168) for slot in range(3)]
-    + [(F, slot, 0) for slot in range(3)]
-    + [(M, slot, 135_168) for slot in range(3)],
-}
-
-
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
 @pytest.mark.parametrize("name", SYSCALL_CASES)
 @pytest.mark.parametrize("version", CHECKED_VERSIONS)
 def test_system_calls_match_strace(version: str, name: str) -> None:
     records = SYSCALL_CASES[name]
-    real = _strace(version, records, 4)
+    real = strace_of_replay(records, 4, version)
     heap = Heap(get_profile(version))
-    _model_on(heap, records)
+    run_records_on(heap, records)
     model = [str(call) for call in heap.syscalls]
     # brk(NULL) only reads the break. The oracle's own sbrk(0) makes libc issue it before the
     # first operation, while a program that never calls sbrk itself (the model) issues it at
@@ -539,23 +486,6 @@ def test_system_calls_match_strace(version: str, name: str) -> None:
     assert [_call_shape(line, initial) for line in real_calls] == [
         _call_shape(line, heap.heap_start) for line in model_calls
     ]
-
-
-def _model_on(heap: Heap, records: Sequence[Record]) -> None:
-    table: dict[int, int] = {}
-    for op, slot, arg in records:
-        if op == OP_MALLOC:
-            table[slot] = heap.malloc(arg)
-        elif op == OP_CALLOC:
-            table[slot] = heap.calloc(1, arg)
-        elif op == OP_REALLOC:
-            table[slot] = heap.realloc(table[slot], arg)
-        elif op == OP_FREE:
-            heap.free(table[slot])
-        elif op == OP_MALLOPT:
-            heap.mallopt(slot, arg)
-        else:
-            heap.malloc_trim(arg)
 
 
 @pytest.mark.parametrize(
