@@ -24,8 +24,6 @@ from brkdoc.native.demos.result import (
     DemoResult,
     Evidence,
     conduct,
-    page_down,
-    page_up,
     request2size,
     request_taking_top,
     where,
@@ -83,8 +81,12 @@ def measure() -> Evidence:
     rss_after_trim = status.rss()
     brk_after_trim = libc.sbrk(0)
 
-    # The whole pages between the first block and the guard's chunk header.
-    whole_pages = page_down(guard - CHUNK_HEADER) - page_up(blocks[0])
+    # The whole pages inside the freed span, from the first block to the guard's chunk header.
+    # How many there are depends by one on where the span starts in its first page, and that
+    # moves with the interpreter's own allocations (its environment's size, say). So this is
+    # the number that every placement of the span contains: (length + 1) // PAGE - 1 pages.
+    span = guard - CHUNK_HEADER - blocks[0]
+    whole_pages = ((span + 1) // PAGE - 1) * PAGE
     libc.free(guard)
     for filler in fillers:
         libc.free(filler)
