@@ -150,10 +150,16 @@
     });
   }
 
-  // Notebook code that scrolls sideways can be reached and scrolled from the keyboard, as Material
-  // makes its own code blocks (axe-core: scrollable-region-focusable).
+  // Notebook code, printed output and charts that scroll sideways can be reached and scrolled from
+  // the keyboard, as Material makes its own code blocks (axe-core: scrollable-region-focusable).
   function focusableNotebookCode() {
-    var selector = ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .highlight-ipynb pre";
+    var selector = [
+      ".jupyter-wrapper .highlight-ipynb",
+      ".jupyter-wrapper .highlight-ipynb pre",
+      ".jupyter-wrapper .jp-InputArea-editor pre",
+      ".jupyter-wrapper .jp-RenderedText pre",
+      ".jupyter-wrapper .jp-OutputArea-output",
+    ].join(", ");
     document.querySelectorAll(selector).forEach(function (element) {
       var scrolls = element.scrollWidth > element.clientWidth;
       if (scrolls && !element.hasAttribute("tabindex")) {

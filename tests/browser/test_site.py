@@ -255,12 +255,19 @@ def test_notebook_page_renders_with_plots(session: Session, notebook: SitePage) 
     page = session.new_page()
     page.goto(notebook.path, wait_until="load")
     expect(page.locator(".jupyter-wrapper, .jp-Notebook").first).to_be_attached()
-    plots = page.locator(".jp-OutputArea-output img, .jp-RenderedImage img")
+    # The notebooks draw their charts with brkdoc.render, inline SVG in the site's palette; an
+    # image output would also count.
+    plots = page.locator(
+        ".jp-OutputArea-output img, .jp-RenderedImage img, .jp-OutputArea-output svg.bkf"
+    )
     assert plots.count() > 0, f"{notebook.path} shows no plot"
     for index in range(plots.count()):
         plot = plots.nth(index)
         plot.scroll_into_view_if_needed()
-        width = plot.evaluate("img => img.complete ? img.naturalWidth : 0")
+        width = plot.evaluate(
+            "el => el.tagName.toLowerCase() === 'img'"
+            " ? (el.complete ? el.naturalWidth : 0) : el.getBoundingClientRect().width"
+        )
         assert width > 0, f"plot {index + 1} on {notebook.path} did not render"
     errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr'], .jp-OutputArea-error")
     assert errors.count() == 0, f"{notebook.path} shows an error output"
