@@ -61,8 +61,7 @@ def strace_of_replay(records: Sequence[Record], slots: int, glibc: str | None = 
     payload = bytearray(struct.pack("=Q", slots))
     for record in records:
         payload += struct.pack("=Qqq", *record)
-    binary = [str(oracle_binary(glibc))]
-    argv = binary if glibc is None else run_argv(glibc, binary)
+    argv = run_argv(glibc, [str(oracle_binary(glibc))])
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "strace.txt"
         trace = ["strace", "-e", "trace=brk,mmap,munmap,mremap,madvise", "-o", str(log)]

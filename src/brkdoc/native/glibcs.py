@@ -210,9 +210,11 @@ def _system_paths() -> tuple[Path, Path]:
     return libdir, loader
 
 
-def run_argv(version: str, argv: list[str]) -> list[str]:
+def run_argv(version: str | None, argv: list[str]) -> list[str]:
     """The command that runs `argv` on glibc `version`: through that build's own loader, with
-    its libraries first. Unchanged for the system's own glibc."""
+    its libraries first. Unchanged for the system's own glibc, and for None (the running one)."""
+    if version is None:
+        return list(argv)
     build = build_for(version)
     if build.is_system:
         return list(argv)

@@ -49,9 +49,7 @@ def run_on_glibc(case: MisuseCase, *, glibc: str | None = None) -> Outcome:
         pack(CALLS.index(step.call) + 1, step.slot, step.size & _MASK64, step.offset & _MASK64)
         for step in case.steps
     )
-    argv = [str(misuse_binary(glibc))]
-    if glibc is not None:
-        argv = glibcs.run_argv(glibc, argv)
+    argv = glibcs.run_argv(glibc, [str(misuse_binary(glibc))])
     try:
         done = subprocess.run(
             argv,

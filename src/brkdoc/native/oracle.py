@@ -118,9 +118,7 @@ def replay_raw(
     for op, slot, argument in records:
         # Sizes are size_t (up to 2**64-1); mallopt's slot and value may be negative ints.
         payload += pack(op, slot & _MASK64, argument & _MASK64)
-    argv = [str(oracle_binary(glibc))]
-    if glibc is not None:
-        argv = glibcs.run_argv(glibc, argv)
+    argv = glibcs.run_argv(glibc, [str(oracle_binary(glibc))])
     if strace_to is not None:
         argv = ["strace", "-o", str(strace_to), "-e", f"trace={STRACED_CALLS}", *argv]
     done = subprocess.run(

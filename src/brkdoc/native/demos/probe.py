@@ -76,9 +76,9 @@ def run_probe(
     child_env = clean_malloc_environment()
     child_env.update(env or {})
     glibc = chosen_glibc()
-    argv = [str(compile_probe(glibc)), experiment, *(str(arg) for arg in args)]
-    if glibc is not None:
-        argv = glibcs.run_argv(glibc, argv)
+    argv = glibcs.run_argv(
+        glibc, [str(compile_probe(glibc)), experiment, *(str(arg) for arg in args)]
+    )
     try:
         done = subprocess.run(
             argv,
