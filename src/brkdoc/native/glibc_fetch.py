@@ -4,11 +4,16 @@
 lacks; `python -m brkdoc.native.glibc_fetch lock` (what `make glibc-lock` runs) pins the builds
 the registry serves now.
 
-apt runs with a private configuration under the cache (`glibc/apt/`): its own sources list,
-package lists, archive folder and an empty dpkg status, so no root is needed and the system's
-apt state is never touched. The sources use the archive addresses of the machine's own apt
-sources, so the builds come from the registry this machine already trusts, checked with the
-same keyring. With every locked build unpacked in the cache, `fetch` touches no network.
+Refreshing the lock runs apt with a private configuration under the cache (`glibc/apt/`): its
+own sources list, package lists, archive folder and an empty dpkg status, so no root is needed
+and the system's apt state is never touched. apt checks the package indices with the keyring of
+the machine's own apt sources, and the lock records, for each build, what those signed indices
+say: its pool path, size and SHA-256.
+
+Fetching needs no package index: each .deb is downloaded straight from its pool path under the
+archive address of the machine's own apt sources, all of them at once, and is unpacked only
+when its SHA-256 is the locked one. With every locked build unpacked in the cache, `fetch`
+touches no network.
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native.glibcs import (
@@ -41,7 +50,15 @@ from brkdoc.native.glibcs import (
     unpacked_dir,
 )
 
-__all__ = ["AptConfig", "ArchiveSources", "fetch_locked", "main", "refresh_lock", "system_sources"]
+__all__ = [
+    "AptConfig",
+    "ArchiveSources",
+    "archives_dir",
+    "fetch_locked",
+    "main",
+    "refresh_lock",
+    "system_sources",
+]
 
 # Where Debian keeps each glibc series as a libc6 binary (bullseye 2.31, bookworm 2.36, trixie
 # 2.41, sid 2.43, experimental 2.44). The -security suites carry the point releases.
@@ -56,6 +73,8 @@ SUITES = (
     "experimental",
 )
 _DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+# Seconds a download may wait for the archive between two reads.
+_TIMEOUT = 60
 _SYSTEM_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
 
 
@@ -231,22 +250,33 @@ def missing_builds(lock_path: Path = LOCK_PATH) -> list[LockedBuild]:
     ]
 
 
+def archives_dir() -> Path:
+    """Where downloaded .debs are kept (apt's archive folder of the private configuration)."""
+    return apt_root() / "archives"
+
+
 def fetch_locked(lock_path: Path = LOCK_PATH, *, log: bool = True) -> list[LockedBuild]:
     """Download, verify and unpack every locked build the cache lacks; returns those fetched."""
     with _cache_lock():
         missing = missing_builds(lock_path)
         if not missing:
             return []
-        config = AptConfig(apt_root(), system_sources(), sorted({m.suite for m in missing}))
-        config.write()
-        if any(not _cached_deb(config, locked) for locked in missing):
-            config.update()
-        for locked in missing:
-            deb = _cached_deb(config, locked) or _download(config, locked)
-            _unpack(deb, locked)
-            if log:
+        sources = system_sources()
+        # The builds do not depend on each other, and the time goes to the network and to
+        # dpkg-deb, not to Python: fetch them all at once.
+        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+            futures = [pool.submit(_fetch_one, sources, locked) for locked in missing]
+        failures = [error for error in (future.exception() for future in futures) if error]
+        if failures:
+            raise failures[0]
+        if log:
+            for locked in missing:
                 print(f"glibc {locked.version}: {locked.build} unpacked in {unpacked_dir(locked)}")
         return missing
+
+
+def _fetch_one(sources: ArchiveSources, locked: LockedBuild) -> None:
+    _unpack(_cached_deb(locked) or _download(sources, locked), locked)
 
 
 def _deb_name(locked: LockedBuild) -> str:
@@ -262,34 +292,63 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cached_deb(config: AptConfig, locked: LockedBuild) -> Path | None:
-    deb = config.archives / _deb_name(locked)
+def _cached_deb(locked: LockedBuild) -> Path | None:
+    deb = archives_dir() / _deb_name(locked)
     return deb if deb.exists() and _sha256(deb) == locked.sha256 else None
 
 
-def _download(config: AptConfig, locked: LockedBuild) -> Path:
-    config.archives.mkdir(parents=True, exist_ok=True)
-    done = config.run("apt-get", "download", f"libc6={locked.build}", cwd=config.archives)
-    deb = config.archives / _deb_name(locked)
-    if done.returncode != 0 or not deb.exists():
-        if "was not found" in done.stderr or "Unable to locate" in done.stderr:
-            where = f"{config.sources.uri_for(locked.suite)} {locked.suite}"
+def _download(sources: ArchiveSources, locked: LockedBuild) -> Path:
+    """The locked .deb, downloaded from the archive into `archives_dir()` and verified."""
+    base = sources.uri_for(locked.suite)
+    url = f"{base}/{locked.path}"
+    archives = archives_dir()
+    archives.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=archives, prefix=".downloading-")
+    scratch = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            digest = _copy_url(url, out, locked.size)
+        if digest != locked.sha256:
+            raise GlibcUnavailable(
+                f"libc6 {locked.build} from the registry has SHA-256 {digest}, not the locked "
+                f"{locked.sha256}: the build was replaced under the same name; check, then run "
+                f"`{LOCK_COMMAND}`"
+            )
+        deb = archives / _deb_name(locked)
+        os.replace(scratch, deb)
+    except urllib.error.HTTPError as error:
+        error.close()  # it holds the connection the error page came on
+        # The archive drops a build from its pool once a newer one replaces it.
+        if error.code in (404, 410):
             raise GlibcUnavailable(
                 f"{LOCK_PATH.name}: libc6 {locked.build} (glibc {locked.version}) is no longer "
-                f"served by {where}: run `{LOCK_COMMAND}` to lock the current builds"
-            )
+                f"served by {base} {locked.suite}: run `{LOCK_COMMAND}` to lock the current builds"
+            ) from None
         raise GlibcUnavailable(
-            f"downloading libc6 {locked.build} failed: {_last_error(done.stderr)}"
-        )
-    digest = _sha256(deb)
-    if digest != locked.sha256:
-        deb.unlink()
+            f"cannot read the package registry ({base}): {url}: HTTP {error.code} {error.reason}"
+        ) from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
         raise GlibcUnavailable(
-            f"libc6 {locked.build} from the registry has SHA-256 {digest}, not the locked "
-            f"{locked.sha256}: the build was replaced under the same name; check, then run "
-            f"`{LOCK_COMMAND}`"
-        )
+            f"cannot read the package registry ({base}): {url}: {reason}"
+        ) from None
+    finally:
+        scratch.unlink(missing_ok=True)
     return deb
+
+
+def _copy_url(url: str, out: BinaryIO, limit: int) -> str:
+    """Write what `url` serves to `out`, up to one byte past `limit`; returns its SHA-256."""
+    digest = hashlib.sha256()
+    received = 0
+    with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
+        # A file longer than the locked size is not the locked build: the hash check says so
+        # without reading the rest.
+        while received <= limit and (block := response.read(1 << 16)):
+            received += len(block)
+            digest.update(block)
+            out.write(block)
+    return digest.hexdigest()
 
 
 def _unpack(deb: Path, locked: LockedBuild) -> None:
@@ -353,6 +412,7 @@ def refresh_lock(lock_path: Path = LOCK_PATH) -> dict[str, LockedBuild]:
                 suite,
                 _package_field(show, "SHA256"),
                 int(_package_field(show, "Size")),
+                _package_field(show, "Filename"),
             )
     lock_path.write_text(format_lock(locked), encoding="utf-8")
     return locked
@@ -372,6 +432,7 @@ def format_lock(builds: dict[str, LockedBuild]) -> str:
             f'suite = "{entry.suite}"',
             f'sha256 = "{entry.sha256}"',
             f"size = {entry.size}",
+            f'path = "{entry.path}"',
         ]
     return "\n".join(lines) + "\n"
 

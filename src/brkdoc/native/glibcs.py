@@ -1,10 +1,11 @@
 """The real glibc builds brkdoc checks against, and how to run a program on each.
 
 Five glibc versions are checked: the ones Debian's package registry carries as `libc6` builds.
-The exact builds are pinned in `glibc.lock` (next to this module, TOML): Debian build, suite and
-the .deb's SHA-256. `make glibcs` (that is, `python -m brkdoc.native.glibc_fetch fetch`)
-downloads them with apt and unpacks each into `$XDG_CACHE_HOME/brkdoc/glibc/<build>/`; this
-module only looks them up, so it never touches the network.
+The exact builds are pinned in `glibc.lock` (next to this module, TOML): Debian build, suite,
+the .deb's SHA-256, size and path in the archive's pool. `make glibcs` (that is,
+`python -m brkdoc.native.glibc_fetch fetch`) downloads them and unpacks each into
+`$XDG_CACHE_HOME/brkdoc/glibc/<build>/`; this module only looks them up, so it never touches
+the network.
 
 A program runs on build V through V's own dynamic loader (`ld-linux-x86-64.so.2 --library-path
 LIBDIR PROG`): no chroot and no root. The break and heap offsets it then reports are the same as
@@ -79,6 +80,9 @@ class LockedBuild:
     suite: str
     sha256: str
     size: int
+    # Where the .deb lies under the suite's archive address, as the signed package index gives
+    # it (`Filename:`), e.g. pool/main/g/glibc/libc6_2.43-7_amd64.deb.
+    path: str
 
 
 @dataclass(frozen=True)
@@ -118,10 +122,11 @@ def locked_builds(path: Path = LOCK_PATH) -> dict[str, LockedBuild]:
                 str(entry["suite"]),
                 str(entry["sha256"]),
                 int(entry["size"]),
+                str(entry["path"]),
             )
         except (KeyError, TypeError, ValueError):
             raise GlibcUnavailable(
-                f"{path}: entry {version!r} lacks build, suite, sha256 or size; "
+                f"{path}: entry {version!r} lacks build, suite, sha256, size or path; "
                 f"run `{LOCK_COMMAND}`"
             ) from None
     return builds
