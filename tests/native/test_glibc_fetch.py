@@ -7,6 +7,7 @@ import functools
 import shutil
 import subprocess
 import threading
+import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -125,7 +126,7 @@ def _no_network(*args: Any, **kwargs: Any) -> Any:
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AptConfig, "run", _no_apt)
-    monkeypatch.setattr(glibc_fetch.urllib.request, "urlopen", _no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", _no_network)
 
 
 def test_a_warm_cache_fetches_nothing_and_touches_no_network(offline: None) -> None:
@@ -230,7 +231,7 @@ def test_the_builds_are_downloaded_from_their_pool_paths_at_once(
         assert (glibc_fetch.archives_dir() / _cached_deb(locked).name).exists()
     assert not list(glibc_fetch.archives_dir().glob(".downloading-*"))
     # Everything is in the cache now: a second fetch downloads nothing.
-    monkeypatch.setattr(glibc_fetch.urllib.request, "urlopen", _no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", _no_network)
     assert glibc_fetch.fetch_locked(lock, log=False) == []
 
 
