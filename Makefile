@@ -56,11 +56,17 @@ glibcs: install ## Fetch the locked glibc builds (2.31, 2.41, 2.43, 2.44) into t
 glibc-lock: install ## Lock the libc6 builds the Debian registry serves now (src/brkdoc/native/glibc.lock)
 	$(BIN)/python -m brkdoc.native.glibc_fetch lock
 
+# What a site build needs. npm does not depend on the venv or the glibc builds, so a sub-make
+# runs it beside them (-j2); the first failure stops it with a non-zero status.
+SITE_SETUP := @$(MAKE) --no-print-directory -j2 glibcs node_modules/.installed
+
 PORT ?= 8000
-serve: install glibcs node_modules/.installed ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
+serve: ## Build and serve the site on http://127.0.0.1:8000 with live reload (another port: PORT=8001)
+	$(SITE_SETUP)
 	BRKDOC_SITE_URL=http://127.0.0.1:$(PORT)/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(PORT) --livereload
 
-build: install glibcs node_modules/.installed ## Strict static build into site/ (copies Pyodide in from node_modules)
+build: ## Strict static build into site/ (copies Pyodide in from node_modules)
+	$(SITE_SETUP)
 	$(BIN)/mkdocs build --strict --clean
 
 # `make test` spreads pytest over every core (pytest-xdist; N=0 runs it in one process) and ends
