@@ -11,11 +11,12 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from brkdoc.native import build
 
-__all__ = ["cached_json", "input_key"]
+__all__ = ["cached_json", "has_entry", "input_key"]
 
 
 def input_key(parts: Iterable[str]) -> str:
@@ -23,11 +24,20 @@ def input_key(parts: Iterable[str]) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
+def _entry(kind: str, key: str) -> Path:
+    return build.cache_dir() / kind / f"{key}.json"
+
+
+def has_entry(kind: str, key: str) -> bool:
+    """Whether `cached_json(kind, key, ...)` would find a stored result."""
+    return _entry(kind, key).is_file()
+
+
 def cached_json(kind: str, key: str, compute: Callable[[], Any]) -> Any:
     """`compute()`'s JSON-serialisable result, from `<cache>/<kind>/<key>.json` when present
     and readable, else computed and stored there (atomically: a concurrent build reads either
     no entry or a whole one)."""
-    path = build.cache_dir() / kind / f"{key}.json"
+    path = _entry(kind, key)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

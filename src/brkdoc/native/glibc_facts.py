@@ -24,6 +24,7 @@ from brkdoc.native.cached import cached_json, input_key
 
 __all__ = [
     "COMMIT_URL",
+    "FACTS_KIND",
     "FACT_ROWS",
     "PROBE_SOURCE",
     "FactRow",
@@ -42,6 +43,8 @@ _SCENARIOS = ("first", "tcache", "mxfast", "calloc", "realloc", "mmapped", "aren
 _TOP_PAD = re.compile(r"^glibc\.malloc\.top_pad:\s*(\S+)", re.MULTILINE)
 _COMMIT = re.compile(r"\b([0-9a-f]{10})\b")
 COMMIT_URL = "https://sourceware.org/git/?p=glibc.git;a=commit;h={}"
+# The cache folder of the measured facts.
+FACTS_KIND = "glibc-facts"
 
 
 class ProbeError(BrkdocError):
@@ -276,7 +279,7 @@ def cached_facts(versions: Sequence[str] = glibcs.CHECKED_VERSIONS) -> list[Glib
     def measure() -> list[dict[str, Any]]:
         return [measure_facts(version).as_dict() for version in versions]
 
-    entries = cached_json("glibc-facts", facts_key(versions), measure)
+    entries = cached_json(FACTS_KIND, facts_key(versions), measure)
     try:
         return [GlibcFacts(**entry) for entry in entries]
     except TypeError:  # an entry from an older layout of GlibcFacts

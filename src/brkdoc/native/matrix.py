@@ -18,9 +18,18 @@ from brkdoc.native.cached import cached_json, input_key
 from brkdoc.native.versions import run_versions
 from brkdoc.sim import parse_trace
 
-__all__ = ["MatrixRow", "cached_matrix", "check_matrix", "matrix_table"]
+__all__ = [
+    "MATRIX_KIND",
+    "MatrixRow",
+    "cached_matrix",
+    "check_matrix",
+    "matrix_key",
+    "matrix_table",
+]
 
 _PACKAGE = Path(__file__).resolve().parents[1]
+# The cache folder of the matrix's results.
+MATRIX_KIND = "glibc-matrix"
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,8 @@ def check_matrix(traces: Sequence[Path]) -> list[MatrixRow]:
     return rows
 
 
-def _key(traces: Sequence[Path]) -> str:
+def matrix_key(traces: Sequence[Path]) -> str:
+    """A hash of everything the matrix of `traces` depends on."""
     sources = sorted((_PACKAGE / "sim").glob("*.py")) + [
         _PACKAGE / "native" / name for name in ("oracle.py", "replay.c", "versions.py")
     ]
@@ -87,7 +97,7 @@ def cached_matrix(traces: Sequence[Path]) -> list[MatrixRow]:
     def compute() -> list[dict[str, Any]]:
         return [asdict(row) for row in check_matrix(traces)]
 
-    return [MatrixRow(**entry) for entry in cached_json("glibc-matrix", _key(traces), compute)]
+    return [MatrixRow(**entry) for entry in cached_json(MATRIX_KIND, matrix_key(traces), compute)]
 
 
 def matrix_table(rows: Sequence[MatrixRow]) -> str:
