@@ -48,7 +48,8 @@ class Block:
 
 
 def _only_blank_between(text: str, first: Fence, second: Fence) -> bool:
-    return not text[first.end : second.start].strip()
+    """Nothing but blank lines between the two fences (in a block quote, lines of `>` only)."""
+    return not text[first.end : second.start].replace(">", "").strip()
 
 
 def pair_blocks(text: str, root: Path) -> Iterator[Block]:
