@@ -46,6 +46,8 @@ def xdist_scope(nodeid: str) -> str:
     return nodeid
 
 
+# The xdist hooks are optional, so that `pytest -p no:xdist` runs without the plugin.
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     from xdist.scheduler import LoadScopeScheduling  # noqa: PLC0415  (only under xdist)
 
@@ -64,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_WORKER_SUMMARIES] = []
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     summary = getattr(node, "workeroutput", {}).get("brkdoc_summary", [])
     node.config.stash[_WORKER_SUMMARIES].extend(summary)
