@@ -1,5 +1,7 @@
 """pytest-examples over docs/ and src/brkdoc docstrings: lint and format-check every Python
 block with ruff, and run each one on its own, as a reader who copies only that block would.
+(The docstrings' `pycon` sessions and bare `>>>` examples run in the docstring Sybil, see
+brkdoc.doccheck.docstrings.)
 
 `make update-examples` (pytest --update-examples) rewrites `#>` print output and formatting.
 Blocks that include a file from examples/ are checked by tests/test_examples.py instead.
@@ -15,7 +17,6 @@ import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
 from pytest_examples.config import ExamplesConfig
 
-from brkdoc.doccheck import runners
 from brkdoc.doccheck.snippets import included_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +36,6 @@ def _examples() -> list[CodeExample]:
 
 EXAMPLES = _examples()
 PYTHON = [ex for ex in EXAMPLES if ex.prefix.split()[0].lower() in {"py", "python"}]
-# Pages' pycon blocks run in the Sybil suite; here only the fenced ones inside docstrings.
-PYCON = [
-    ex for ex in EXAMPLES if ex.prefix.split()[0].lower() == "pycon" and ex.path.suffix == ".py"
-]
 
 
 def _id(example: CodeExample) -> str:
@@ -84,9 +81,3 @@ def test_python_block(example: CodeExample, eval_example: EvalExample) -> None:
             eval_example.run_print_check(example)
     else:
         eval_example.run(example)
-
-
-@pytest.mark.parametrize("example", PYCON, ids=_id)
-def test_pycon_docstring_block(example: CodeExample, tmp_path: Path) -> None:
-    failure = runners.run_pycon(example.source, tmp_path, "docstring")
-    assert failure is None, f"{_id(example)}:\n{failure}"
