@@ -80,9 +80,10 @@ def page_workdir(document: Document, root: Path) -> Path:
         return existing
     workdir = Path(tempfile.mkdtemp(prefix=f"brkdoc-{Path(document.path).stem}-"))
     document.namespace[_WORKDIR_KEY] = workdir
-    for fence in find_fences(document.text):
-        title = fence.attributes.get("title")
-        if fence.language == "c" and title:
+    for _, region in document.regions:  # the fences the parser found, in page or docstrings
+        fence = region.parsed.fence if isinstance(region.parsed, Block) else None
+        title = fence.attributes.get("title") if fence else None
+        if fence and fence.language == "c" and title:
             (workdir / title).write_text(expand_snippets(fence.body, root), encoding="utf-8")
     return workdir
 
