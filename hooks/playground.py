@@ -6,11 +6,11 @@ Enable with `hooks: [hooks/playground.py]` in mkdocs.yml. At build time it
   and package-lock.json; the build stops if the installed one differs or is missing) into
   `assets/pyodide/`, so the page never fetches Python from another host;
 - zips the simulator's source, taken from the `brkdoc` package this build imports, into
-  `assets/playground/brkdoc.zip`: `brkdoc.sim`, `brkdoc.render`, `brkdoc.playground` and every
-  brkdoc module they import. The build stops if a bundled module imports something impure or
-  outside the standard library, or if the imported package's files differ from `src/brkdoc`
-  (an installed copy older than the checkout would put one simulator in the figures and
-  another in the page);
+  `assets/playground/brkdoc.zip`: `brkdoc.sim`, `brkdoc.trace`, `brkdoc.render`,
+  `brkdoc.playground` and every brkdoc module they import. The build stops if a bundled module
+  imports something impure or outside the standard library, or if the imported package's files
+  differ from `src/brkdoc` (an installed copy older than the checkout would put one simulator
+  in the figures and another in the page);
 - writes the first run's download size (the sum of those files' sizes) where a page asks for it
   with `<span data-brkdoc-download></span>` (and in `data-brkdoc-download-bytes=""`, for the
   progress bar), and the checked glibc versions (read from `brkdoc.sim.profiles.PROFILES`)
@@ -57,7 +57,7 @@ PYODIDE_FILES = (
 PYODIDE_URI = "assets/pyodide"
 BUNDLE_URI = "assets/playground/brkdoc.zip"
 # The packages the page runs; the brkdoc modules they import are added to the bundle.
-BUNDLE_ROOTS = ("brkdoc.sim", "brkdoc.render", "brkdoc.playground")
+BUNDLE_ROOTS = ("brkdoc.sim", "brkdoc.trace", "brkdoc.render", "brkdoc.playground")
 # Standard-library modules that reach files, processes or the network: never in the bundle.
 IMPURE = frozenset(
     {"ctypes", "os", "subprocess", "pathlib", "shutil", "socket", "tempfile", "sys", "signal",

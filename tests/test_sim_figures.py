@@ -15,16 +15,8 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import Files
 
-from brkdoc.sim import (
-    M_MMAP_THRESHOLD,
-    M_TOP_PAD,
-    Heap,
-    Observation,
-    TraceOp,
-    parse_trace,
-    simulate,
-    snapshot,
-)
+from brkdoc.sim import M_MMAP_THRESHOLD, M_TOP_PAD, Heap, simulate, snapshot
+from brkdoc.trace import Observation, TraceOp, parse_trace
 from tests.loading import load_by_path
 
 ROOT = Path(__file__).resolve().parent.parent

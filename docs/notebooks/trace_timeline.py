@@ -24,7 +24,8 @@
 # %%
 from pathlib import Path
 
-from brkdoc.sim import Heap, parse_trace, simulate
+from brkdoc.sim import Heap, simulate
+from brkdoc.trace import parse_trace
 
 # The trace lives in the repository's examples/ folder; look for it from here upwards, so the
 # notebook runs from the repository root (as the site build does) or from docs/notebooks/.

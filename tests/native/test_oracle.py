@@ -39,11 +39,10 @@ from brkdoc.sim import (
     PROFILES,
     Heap,
     MallocAbort,
-    TraceOp,
     get_profile,
-    parse_trace,
     simulate,
 )
+from brkdoc.trace import TraceOp, parse_trace
 from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -336,7 +335,7 @@ def _traces(draw: st.DrawFn) -> list[TraceOp]:
             block = live[draw(st.integers(0, len(live) - 1))]
             if kind == "f":
                 live.remove(block)
-                ops.append(TraceOp(line, "f", block, None))
+                ops.append(TraceOp(line, "f", block, 0))
             else:
                 size = draw(st.one_of(_SIZES, st.just(0)))
                 ops.append(TraceOp(line, "r", block, size))
@@ -404,7 +403,7 @@ def _busy_small_traces(draw: st.DrawFn) -> list[TraceOp]:
             live.append(line)
         elif kind == "f":
             block = live.pop(draw(st.integers(0, len(live) - 1)))
-            ops.append(TraceOp(line, "f", block, None))
+            ops.append(TraceOp(line, "f", block, 0))
         else:
             block = live[draw(st.integers(0, len(live) - 1))]
             ops.append(TraceOp(line, "r", block, draw(sizes)))
@@ -427,7 +426,7 @@ def test_a_long_generated_trace_agrees() -> None:
         if live and (roll < 0.45 or len(live) >= 3000):
             index = rng.randrange(len(live))
             live[index], live[-1] = live[-1], live[index]
-            ops.append(TraceOp(line, "f", live.pop(), None))
+            ops.append(TraceOp(line, "f", live.pop(), 0))
         elif live and roll < 0.55:
             ops.append(TraceOp(line, "r", rng.choice(live), _generated_size(rng)))
         else:

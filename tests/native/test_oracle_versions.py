@@ -39,11 +39,10 @@ from brkdoc.sim import (
     PROFILES,
     Heap,
     MallocAbort,
-    TraceOp,
     get_profile,
-    parse_trace,
     simulate,
 )
+from brkdoc.trace import TraceOp, parse_trace
 from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,7 +165,7 @@ def _traces(draw: st.DrawFn) -> list[TraceOp]:
         block = live[draw(st.integers(0, len(live) - 1))]
         if kind == "f":
             live.remove(block)
-            ops.append(TraceOp(line, "f", block, None))
+            ops.append(TraceOp(line, "f", block, 0))
         else:
             size = draw(st.one_of(_SIZES, st.just(0)))
             ops.append(TraceOp(line, "r", block, size))

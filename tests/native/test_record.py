@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from brkdoc.native.record import Recording, _collect, trace_path
-from brkdoc.sim import parse_trace
+from brkdoc.trace import parse_trace
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 

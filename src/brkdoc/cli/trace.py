@@ -22,19 +22,16 @@ from brkdoc.sim import (
     MallocCrash,
     MallocError,
     Profile,
-    TraceOp,
     UnknownVersion,
-    format_observation,
     format_strace,
     format_view,
     get_profile,
-    parse_trace,
     simulate,
     snapshot,
     summarize_lines,
 )
 from brkdoc.sim.jsonl import jsonl_lines, trace_abort
-from brkdoc.sim.trace import trace_lines
+from brkdoc.trace import TraceOp, format_observation, parse_trace, stopped_at, trace_lines
 
 __all__ = ["read_ops", "register"]
 
@@ -220,6 +217,8 @@ def _simulate(args: argparse.Namespace) -> int:
         with _open_trace(args.trace) as handle:
             summary = summarize_lines(_lines(handle), _display(args.trace), heap)
     except MallocError as error:
+        if error.trace_op is None:  # summarize_lines names the op of every error it raises
+            raise
         raise trace_abort(_display(args.trace), error.trace_op, error) from None
     finally:
         if collecting:
@@ -256,7 +255,7 @@ def _replay(args: argparse.Namespace) -> int:
             if message.startswith(CRASH_PREFIX)
             else f" aborted: {message}"
         )
-        raise BrkdocError(f"{_display(args.trace)}:{op.line}: glibc{what} (op '{op.op} {op.id}')")
+        raise stopped_at(_display(args.trace), op, f"glibc{what}")
     return 0
 
 
@@ -308,8 +307,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report_difference(path: str, op: TraceOp, got: Any, expected: Any, heap: Heap) -> int:
-    size = "" if op.size is None else f" {op.size}"
-    print(f"{path}:{op.line}: first difference at op {got.i} ('{op.op} {op.id}{size}')")
+    print(f"{path}:{op.line}: first difference at op {got.i} ('{op.text()}')")
     print(f"  model: {format_observation(got)}")
     print(f"  glibc: {format_observation(expected)}")
     print("the model's heap after that op:")

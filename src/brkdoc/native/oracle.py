@@ -24,7 +24,7 @@ from pathlib import Path
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
 from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
-from brkdoc.sim.trace import Observation, TraceOp
+from brkdoc.trace import Observation, TraceOp
 
 __all__ = [
     "CRASH_PREFIX",
@@ -175,7 +175,7 @@ def replay_trace(
     kept: list[TraceOp] = []
     for op in ops:
         slot = slots.setdefault(op.id, len(slots))
-        records.append((_TRACE_OPS[op.op], slot, op.size or 0))
+        records.append((_TRACE_OPS[op.op], slot, op.size))
         kept.append(op)
     outcome = replay_raw(records, len(slots), glibc=glibc, strace_to=strace_to)
     return list(_observations(kept, outcome)), outcome.abort_message

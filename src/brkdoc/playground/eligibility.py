@@ -1,9 +1,10 @@
 """Which of the site's python blocks can run in the reader's browser: one rule, used at build time.
 
-A block can run in the page when everything it imports is `brkdoc.sim` (the pure model, which
-the page loads) or a pure part of the standard library, and it calls no built-in that reaches
-outside the interpreter. Any other block gets a note saying what it needs instead of a button:
-the live system (a child process, ctypes, /proc), or a part of brkdoc the page does not load.
+A block can run in the page when everything it imports is `brkdoc.sim` or `brkdoc.trace` (the
+pure model and its trace format, which the page loads) or a pure part of the standard library,
+and it calls no built-in that reaches outside the interpreter. Any other block gets a note
+saying what it needs instead of a button: the live system (a child process, ctypes, /proc), or
+a part of brkdoc the page does not load.
 
 >>> verdict("from brkdoc.sim import Heap\\nprint(Heap().malloc(10))")
 Verdict(runnable=True, reason='')
@@ -27,7 +28,7 @@ PURE_STDLIB = frozenset(
     }
 )  # fmt: skip
 # What the page loads of brkdoc, for blocks to import.
-IN_PAGE = ("brkdoc.sim",)
+IN_PAGE = ("brkdoc.sim", "brkdoc.trace")
 # Built-ins that read files or the terminal, or run code the rule has not seen.
 _OUTSIDE_CALLS = frozenset({"open", "input", "exec", "eval", "compile", "__import__", "breakpoint"})
 # Modules that reach the live system; anything else unknown is "not loaded in the page".

@@ -1,36 +1,28 @@
-"""Trace parsing: the accepted shapes and the error for each malformed line."""
+"""brkdoc.trace.text: the accepted shapes of a trace and the error for each malformed line."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from brkdoc.errors import InputError
-from brkdoc.sim import (
-    GLIBC_2_36,
-    GLIBC_2_41,
-    Heap,
-    MallocAbort,
+from brkdoc.sim import Heap, summarize_lines
+from brkdoc.trace import (
+    IdTable,
     Observation,
     TraceOp,
     format_observation,
     parse_observation,
     parse_trace,
-    simulate,
-    summarize,
-    summarize_lines,
+    stopped_at,
 )
-from brkdoc.sim.trace import IdTable
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_four_line_header_and_crlf() -> None:
     text = "20000\r\n2\r\n3\r\n1\r\na 0 10\r\nr 0 20\r\n\r\nf 0\r\n"
     ops = list(parse_trace(text.splitlines(keepends=True), "t.rep"))
-    assert ops == [TraceOp(5, "a", 0, 10), TraceOp(6, "r", 0, 20), TraceOp(8, "f", 0, None)]
+    assert ops == [TraceOp(5, "a", 0, 10), TraceOp(6, "r", 0, 20), TraceOp(8, "f", 0, 0)]
 
 
 def test_two_line_header() -> None:
@@ -79,56 +71,6 @@ def test_malformed_traces(lines: list[str], line: int, message: str) -> None:
     assert str(one_pass.value) == str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted((ROOT / "examples" / "traces").rglob("*.rep")),
-    ids=lambda path: path.stem,
-)
-def test_the_one_pass_summary_equals_parse_then_summarize(path: Path) -> None:
-    lines = path.read_text(encoding="latin-1").splitlines(keepends=True)
-    two_pass_heap, one_pass_heap = Heap(), Heap()
-    two_pass = summarize(parse_trace(lines, path.name), two_pass_heap)
-    assert summarize_lines(lines, path.name, one_pass_heap) == two_pass
-    assert one_pass_heap.syscalls == two_pass_heap.syscalls
-    assert two_pass.ops > 0
-
-
-def test_the_one_pass_summary_runs_calloc_lines_like_summarize() -> None:
-    lines = ["1", "5", "c 0 40", "a 1 200000", "c 2 300000", "f 0", "r 1 10"]
-    two_pass_heap, one_pass_heap = Heap(), Heap()
-    two_pass = summarize(parse_trace(lines, "c.rep"), two_pass_heap)
-    assert summarize_lines(lines, "c.rep", one_pass_heap) == two_pass
-    assert one_pass_heap.syscalls == two_pass_heap.syscalls
-    assert two_pass.ops == 5
-
-
-def test_the_one_pass_summary_reports_the_failing_operation() -> None:
-    # A double free of a small block is glibc's "double free detected in tcache 2".
-    lines = ["2", "4", "a 0 40", "a 1 40", "f 0", "f 0"]
-    with pytest.raises(MallocAbort) as two_pass:
-        summarize(parse_trace(lines, "t.rep"), Heap())
-    with pytest.raises(MallocAbort) as one_pass:
-        summarize_lines(lines, "t.rep", Heap())
-    assert str(one_pass.value) == str(two_pass.value)
-    assert one_pass.value.trace_op == two_pass.value.trace_op == TraceOp(6, "f", 0, None)
-    assert one_pass.value.ops_done == two_pass.value.ops_done == 3
-
-
-def test_observation_round_trip() -> None:
-    obs = Observation(3, "a", 7, "heap", 672, 135168, 0)
-    line = format_observation(obs)
-    assert list(__import__("json").loads(line)) == [
-        "i",
-        "op",
-        "id",
-        "where",
-        "offset",
-        "brk",
-        "mmapped",
-    ]
-    assert parse_observation(line) == obs
-
-
 def test_the_largest_numbers_are_accepted() -> None:
     ops = list(parse_trace(["1", "1", "a 18446744073709551615 18446744073709551615"], "t.rep"))
     assert ops == [TraceOp(3, "a", 2**64 - 1, 2**64 - 1)]
@@ -149,35 +91,29 @@ def test_a_huge_number_is_refused_in_one_short_line() -> None:
     )
 
 
-def test_memory_follows_distinct_ids_not_the_largest() -> None:
-    table = IdTable()
-    table.put(16_777_215, 1)
-    table.put(1 << 63, 2)
-    assert table.get(16_777_215) == 1
-    assert table.get(1 << 63) == 2
-    assert table.array_slots() <= 1024
+def test_an_op_reads_back_as_its_trace_line() -> None:
+    ops = list(parse_trace(["1", "4", "a 0 40", "c 1 0", "r 0 7", "f 0"], "t.rep"))
+    assert [op.text() for op in ops] == ["a 0 40", "c 1 0", "r 0 7", "f 0"]
 
 
-def test_dense_ids_move_from_the_dict_into_the_array() -> None:
-    table = IdTable()
-    table.put(5000, 7)  # far past the array: kept in the dict
-    for key in range(5000):
-        table.put(key, key)
-    assert table.array_slots() > 5000
-    assert [table.get(key) for key in (0, 4999, 5000, 5001)] == [0, 4999, 7, -1]
+def test_a_stopped_run_names_the_file_line_and_op() -> None:
+    error = stopped_at("t.rep", TraceOp(6, "f", 0, 0), "free(): double free detected in tcache 2")
+    assert str(error) == "t.rep:6: free(): double free detected in tcache 2 (op 'f 0')"
 
 
-def test_calloc_lines_parse_and_simulate_like_malloc_lines() -> None:
-    ops = list(parse_trace(["1", "4", "a 0 40", "f 0", "c 1 40", "f 1"], "c.rep"))
-    assert ops[2] == TraceOp(5, "c", 1, 40)
-    old = [format_observation(obs) for obs in simulate(ops, GLIBC_2_36)]
-    new = [format_observation(obs) for obs in simulate(ops, GLIBC_2_41)]
-    assert old[2] == (
-        '{"i": 2, "op": "c", "id": 1, "where": "heap", "offset": 720, "brk": 135168, "mmapped": 0}'
-    )
-    # 2.41 takes the chunk that free(0) cached; 2.36's calloc never looks at the tcache.
-    assert '"offset": 672' in new[2]
-    assert list(__import__("json").loads(old[2])) == list(__import__("json").loads(old[0]))
+def test_observation_round_trip() -> None:
+    obs = Observation(3, "a", 7, "heap", 672, 135168, 0)
+    line = format_observation(obs)
+    assert list(json.loads(line)) == [
+        "i",
+        "op",
+        "id",
+        "where",
+        "offset",
+        "brk",
+        "mmapped",
+    ]
+    assert parse_observation(line) == obs
 
 
 @pytest.mark.parametrize(
@@ -195,3 +131,21 @@ def test_calloc_lines_parse_and_simulate_like_malloc_lines() -> None:
 def test_format_observation_writes_what_json_dumps_writes(obs: Observation) -> None:
     assert format_observation(obs) == json.dumps(obs._asdict())
     assert parse_observation(format_observation(obs)) == obs
+
+
+def test_memory_follows_distinct_ids_not_the_largest() -> None:
+    table = IdTable()
+    table.put(16_777_215, 1)
+    table.put(1 << 63, 2)
+    assert table.get(16_777_215) == 1
+    assert table.get(1 << 63) == 2
+    assert table.array_slots() <= 1024
+
+
+def test_dense_ids_move_from_the_dict_into_the_array() -> None:
+    table = IdTable()
+    table.put(5000, 7)  # far past the array: kept in the dict
+    for key in range(5000):
+        table.put(key, key)
+    assert table.array_slots() > 5000
+    assert [table.get(key) for key in (0, 4999, 5000, 5001)] == [0, 4999, 7, -1]
