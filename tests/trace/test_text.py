@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from brkdoc.errors import InputError
 from brkdoc.sim import Heap, summarize_lines
-from brkdoc.trace import (
-    IdTable,
-    Observation,
-    TraceOp,
-    format_observation,
-    parse_observation,
-    parse_trace,
-    stopped_at,
-)
+from brkdoc.trace import TraceOp, parse_trace, stopped_at
 
 
 def test_four_line_header_and_crlf() -> None:
@@ -99,53 +89,3 @@ def test_an_op_reads_back_as_its_trace_line() -> None:
 def test_a_stopped_run_names_the_file_line_and_op() -> None:
     error = stopped_at("t.rep", TraceOp(6, "f", 0, 0), "free(): double free detected in tcache 2")
     assert str(error) == "t.rep:6: free(): double free detected in tcache 2 (op 'f 0')"
-
-
-def test_observation_round_trip() -> None:
-    obs = Observation(3, "a", 7, "heap", 672, 135168, 0)
-    line = format_observation(obs)
-    assert list(json.loads(line)) == [
-        "i",
-        "op",
-        "id",
-        "where",
-        "offset",
-        "brk",
-        "mmapped",
-    ]
-    assert parse_observation(line) == obs
-
-
-@pytest.mark.parametrize(
-    "obs",
-    [
-        Observation(0, "a", 0, "heap", 672, 135168, 0),
-        Observation(1, "f", 0, None, None, 135168, 0),
-        Observation(2, "r", 7, "mmap", None, 0, 1 << 40),
-        Observation(3, "c", 1 << 70, "heap", -16, -4096, 0),
-        # Off the fast path: json.dumps itself.
-        Observation(4, 'x"y', 2, "h\u00e9ap", 1, 2, 3),
-        Observation(5, "a", True, "heap", 1, 2, 3),
-    ],
-)
-def test_format_observation_writes_what_json_dumps_writes(obs: Observation) -> None:
-    assert format_observation(obs) == json.dumps(obs._asdict())
-    assert parse_observation(format_observation(obs)) == obs
-
-
-def test_memory_follows_distinct_ids_not_the_largest() -> None:
-    table = IdTable()
-    table.put(16_777_215, 1)
-    table.put(1 << 63, 2)
-    assert table.get(16_777_215) == 1
-    assert table.get(1 << 63) == 2
-    assert table.array_slots() <= 1024
-
-
-def test_dense_ids_move_from_the_dict_into_the_array() -> None:
-    table = IdTable()
-    table.put(5000, 7)  # far past the array: kept in the dict
-    for key in range(5000):
-        table.put(key, key)
-    assert table.array_slots() > 5000
-    assert [table.get(key) for key in (0, 4999, 5000, 5001)] == [0, 4999, 7, -1]

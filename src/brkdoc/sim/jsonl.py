@@ -31,7 +31,8 @@ from brkdoc.sim.errors import MallocError
 from brkdoc.sim.heap import Heap
 from brkdoc.sim.profiles import Profile
 from brkdoc.sim.runs import simulate
-from brkdoc.trace.text import TraceOp, format_observation, stopped_at
+from brkdoc.trace.observation import format_observation
+from brkdoc.trace.text import TraceOp, stopped_at
 
 __all__ = ["jsonl_lines", "trace_abort"]
 

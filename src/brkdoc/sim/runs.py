@@ -25,15 +25,9 @@ from brkdoc.errors import InputError
 from brkdoc.sim.errors import MallocError
 from brkdoc.sim.heap import Heap
 from brkdoc.sim.profiles import GLIBC_2_36, Profile
-from brkdoc.trace.text import (
-    NUMBER_LIMIT,
-    ODD_CHARACTER,
-    IdTable,
-    Observation,
-    TraceOp,
-    check_line,
-    header_step,
-)
+from brkdoc.trace.ids import IdTable
+from brkdoc.trace.observation import Observation
+from brkdoc.trace.text import NUMBER_LIMIT, ODD_CHARACTER, TraceOp, check_line, header_step
 
 __all__ = ["TraceSummary", "simulate", "summarize", "summarize_lines"]
 

@@ -22,26 +22,21 @@ TraceOp(line=3, op='a', id=0, size=100)
 from __future__ import annotations
 
 import functools
-import json
 import re
-from array import array
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Protocol
 
 from brkdoc.errors import BrkdocError, InputError
+from brkdoc.trace.ids import IdTable
 
 __all__ = [
     "MAX_LINE",
     "NUMBER_LIMIT",
     "ODD_CHARACTER",
     "AllocatedIds",
-    "IdTable",
-    "Observation",
     "TraceOp",
     "check_line",
-    "format_observation",
     "header_step",
-    "parse_observation",
     "parse_trace",
     "stopped_at",
     "trace_lines",
@@ -256,122 +251,3 @@ def check_line(raw: str, allocated: AllocatedIds, path: str, number: int) -> Non
         verb = "realloc" if op == "r" else "free"
         raise InputError(path, number, f"{verb} of id {block}, which was never allocated")
     raise InputError(path, number, f"cannot read {_echo(raw.strip())}")  # pragma: no cover
-
-
-class Observation(NamedTuple):
-    """What one operation did, as both the simulator and the live oracle report it.
-
-    `where` is "heap", "mmap" or None (a free, or realloc to 0 bytes); `offset` is the pointer
-    minus the initial program break for heap pointers; `brk` is the break after the operation
-    minus the initial break; `mmapped` is the bytes in mmapped chunks (mallinfo2's hblkhd).
-    """
-
-    i: int
-    op: str
-    id: int
-    where: str | None
-    offset: int | None
-    brk: int
-    mmapped: int
-
-
-def format_observation(obs: Observation) -> str:
-    """One JSON line with exactly the keys i, op, id, where, offset, brk, mmapped.
-
-    The same text as `json.dumps(obs._asdict())`, written out by hand: `--jsonl` prints one
-    per operation, and json.dumps costs several times as much. Anything but the usual plain
-    values (an int, or a short ASCII word for op and where) goes through json.dumps.
-    """
-    i, op, block, where, offset, brk, mmapped = obs
-    if (
-        type(i) is int
-        and type(block) is int
-        and type(brk) is int
-        and type(mmapped) is int
-        and (type(offset) is int or offset is None)
-        and op in _PLAIN_WORDS
-        and (where is None or where in _PLAIN_WORDS)
-    ):
-        where_text = "null" if where is None else f'"{where}"'
-        offset_text = "null" if offset is None else str(offset)
-        return (
-            f'{{"i": {i}, "op": "{op}", "id": {block}, "where": {where_text}, '
-            f'"offset": {offset_text}, "brk": {brk}, "mmapped": {mmapped}}}'
-        )
-    return json.dumps(obs._asdict())
-
-
-# Strings that JSON writes as themselves between quotes: the ops and the places a block lives.
-_PLAIN_WORDS = frozenset({"a", "r", "f", "c", "heap", "mmap"})
-
-
-def parse_observation(line: str) -> Observation:
-    """Read back a line written by `format_observation`."""
-    data = json.loads(line)
-    return Observation(
-        data["i"], data["op"], data["id"], data["where"], data["offset"], data["brk"],
-        data["mmapped"],
-    )  # fmt: skip
-
-
-class IdTable:
-    """A value per trace id: ids that come densely in an array (8 bytes each), the rest in a dict.
-
-    Traces name blocks by small consecutive ids, and a trace runner must remember one pointer
-    per id (a later free of a freed id is a double free that glibc may detect), so this keeps
-    that memory small. The array only grows while it stays at least a quarter full, so memory
-    follows the number of distinct ids, never the largest id: one block called 16777215 costs
-    one dict entry. Missing ids read as `missing`.
-
-    >>> table = IdTable()
-    >>> table.put(3, 0x55555555A2A0)
-    >>> hex(table.get(3)), table.get(4), table.get(1 << 40)
-    ('0x55555555a2a0', -1, -1)
-    """
-
-    __slots__ = ("_dense", "_missing", "_retry_at", "_sparse")
-    _SMALL = 1024  # the array may always be this long (8 KiB), however sparse
-
-    def __init__(self, missing: int = -1) -> None:
-        self._dense = array("q")
-        self._sparse: dict[int, int] = {}
-        self._missing = missing
-        self._retry_at = 0  # the dict size at which growing the array is worth another look
-
-    def put(self, key: int, value: int) -> None:
-        dense = self._dense
-        if key < len(dense) or (len(self._sparse) >= self._retry_at and self._grow(key)):
-            dense[key] = value
-        else:
-            self._sparse[key] = value
-
-    def _grow(self, key: int) -> bool:
-        """Lengthen the array to hold `key` if it stays a quarter full; say whether it did."""
-        dense = self._dense
-        sparse = self._sparse
-        length = max(key + 1, 2 * len(dense), self._SMALL)
-        if length > self._SMALL:
-            # An upper bound first (cheap), then the count; every dict entry counts as used,
-            # so the array never exceeds four slots per distinct id.
-            used = len(dense) + len(sparse) + 1
-            if 4 * used >= length:
-                used -= dense.count(self._missing)
-            if 4 * used < length:
-                # Looking again costs a pass over the array: wait until the dict has doubled.
-                self._retry_at = 2 * len(sparse) + 1
-                return False
-        dense.frombytes(self._missing.to_bytes(8, "little", signed=True) * (length - len(dense)))
-        # Ids kept in the dict that the array now covers move into it, so `get` looks in one place.
-        for k in [k for k in sparse if k < length]:
-            dense[k] = sparse.pop(k)
-        return True
-
-    def array_slots(self) -> int:
-        """How many ids the array part holds room for (8 bytes each)."""
-        return len(self._dense)
-
-    def get(self, key: int) -> int:
-        dense = self._dense
-        if key < len(dense):
-            return dense[key]
-        return self._sparse.get(key, self._missing)
