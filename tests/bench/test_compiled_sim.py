@@ -30,7 +30,7 @@ import brkdoc.sim.heap
 import brkdoc.trace.text
 from brkdoc.sim import Heap, MallocAbort, format_strace, format_view
 from brkdoc.sim import simulate, snapshot
-from brkdoc.sim.runs import summarize
+from brkdoc.sim.trace import summarize
 from brkdoc.trace import format_observation, parse_trace
 
 print(brkdoc.sim.heap.__file__)
@@ -95,7 +95,7 @@ def test_the_build_key_follows_the_source() -> None:
     key = compiled_sim.build_key()
     assert key == compiled_sim.build_key()
     assert len(key) == 64
-    assert {"sim/allocate", "sim/bins", "sim/heap", "sim/runs", "trace/text", "trace/ids"} <= set(
+    assert {"sim/allocate", "sim/bins", "sim/heap", "sim/trace", "trace/text", "trace/ids"} <= set(
         compiled_sim.MODULES
     )
     assert not [name for name in compiled_sim.MODULES if name.endswith("/__init__")]

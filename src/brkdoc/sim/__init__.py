@@ -61,8 +61,8 @@ from brkdoc.sim.profiles import (
     get_profile,
     profile_for_version,
 )
-from brkdoc.sim.runs import TraceSummary, simulate, summarize, summarize_lines
 from brkdoc.sim.syscalls import Syscall, format_strace
+from brkdoc.sim.trace import TraceSummary, simulate, summarize, summarize_lines
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
 __all__ = [

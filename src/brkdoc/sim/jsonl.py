@@ -30,7 +30,7 @@ from brkdoc.errors import BrkdocError
 from brkdoc.sim.errors import MallocError
 from brkdoc.sim.heap import Heap
 from brkdoc.sim.profiles import Profile
-from brkdoc.sim.runs import simulate
+from brkdoc.sim.trace import simulate
 from brkdoc.trace.observation import format_observation
 from brkdoc.trace.text import TraceOp, stopped_at
 

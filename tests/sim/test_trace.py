@@ -1,4 +1,4 @@
-"""brkdoc.sim.runs: traces run through the model, in one pass or two, with the same results."""
+"""brkdoc.sim.trace: traces run through the model, in one pass or two, with the same results."""
 
 from __future__ import annotations
 

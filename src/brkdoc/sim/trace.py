@@ -4,7 +4,7 @@ The trace format itself (`TraceOp`, `parse_trace`, `Observation`, `IdTable`) is 
 this module is what the model does with it.
 
 ```pycon
->>> from brkdoc.sim.runs import simulate
+>>> from brkdoc.sim.trace import simulate
 >>> from brkdoc.trace import format_observation, parse_trace
 >>> ops = list(parse_trace(["2", "3", "a 0 100", "a 1 40", "f 0"], "demo.rep"))
 >>> for obs in simulate(ops):
