@@ -18,14 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brkdoc.native.compare import Stop, compare_trace
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
+    CRASH_PREFIX,
     OP_CALLOC,
     OP_FREE,
     OP_MALLOC,
     OP_MALLOPT,
     OP_REALLOC,
     OP_TRIM,
+    describe_stop,
     replay_raw,
     replay_trace,
 )
@@ -73,11 +76,8 @@ def test_shared_traces_are_present() -> None:
 
 
 def _compare_trace(ops: list[TraceOp]) -> None:
-    real, abort = replay_trace(ops)
-    model = list(simulate(ops, PROFILE))
-    assert abort is None
-    for expected, got in zip(real, model, strict=True):
-        assert got == expected, f"first difference at op {got.i}"
+    found = compare_trace(ops, PROFILE)
+    assert (found.verdict, found.agreeing) == ("agree", len(ops)), f"parted at {found.at}"
 
 
 @pytest.mark.parametrize("path", _trace_files(), ids=lambda p: p.name)
@@ -290,13 +290,12 @@ def test_malloc_trim_with_a_minimal_top() -> None:
 
 def test_double_free_aborts_with_glibcs_message() -> None:
     ops = list(parse_trace(["1", "3", "a 0 50", "f 0", "f 0"], "double.rep"))
-    real, abort = replay_trace(ops)
-    assert abort == "free(): double free detected in tcache 2"
-    heap = Heap(PROFILE)
-    model = simulate(ops, PROFILE, heap)
-    assert [next(model), next(model)] == real
-    with pytest.raises(MallocAbort, match="double free detected in tcache 2"):
-        next(model)
+    found = compare_trace(ops, PROFILE)
+    assert (found.verdict, found.agreeing) == ("both-abort", 2)
+    assert isinstance(found.at, Stop)
+    assert found.at.glibc_stop == "free(): double free detected in tcache 2"
+    assert isinstance(found.at.model_error, MallocAbort)
+    assert str(found.at.model_error) == found.at.glibc_stop
 
 
 def test_fasttop_double_free_aborts_with_glibcs_message() -> None:
@@ -462,3 +461,10 @@ def test_a_crashing_replay_names_the_signal_and_keeps_the_completed_ops() -> Non
     assert message == "killed by SIGSEGV (Segmentation fault)"
     assert [obs.op for obs in real] == ["a", "f"]
     assert real[0].where == "mmap"
+
+
+def test_a_stopped_replay_is_named_as_an_abort_or_a_crash() -> None:
+    assert describe_stop("free(): invalid pointer") == "glibc aborted: free(): invalid pointer"
+    assert describe_stop(f"{CRASH_PREFIX}SIGSEGV (Segmentation fault)") == (
+        "glibc's replay was killed by SIGSEGV (Segmentation fault)"
+    )

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brkdoc.native.compare import compare_trace
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
     OP_CALLOC,
@@ -29,7 +30,6 @@ from brkdoc.native.oracle import (
     OP_REALLOC,
     OP_TRIM,
     replay_raw,
-    replay_trace,
 )
 from brkdoc.sim import (
     M_MMAP_THRESHOLD,
@@ -40,7 +40,6 @@ from brkdoc.sim import (
     Heap,
     MallocAbort,
     get_profile,
-    simulate,
 )
 from brkdoc.trace import TraceOp, parse_trace
 from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
@@ -116,12 +115,9 @@ def _assert_exact(version: str, records: Sequence[Record]) -> None:
 
 
 def _compare_trace(version: str, ops: list[TraceOp]) -> int:
-    real, abort = replay_trace(ops, glibc=version)
-    model = list(simulate(ops, get_profile(version)))
-    assert abort is None
-    for expected, got in zip(real, model, strict=True):
-        assert got == expected, f"glibc {version}: first difference at op {got.i}"
-    return len(real)
+    found = compare_trace(ops, get_profile(version), glibc=version)
+    assert found.verdict == "agree", f"glibc {version}: parted at {found.at}"
+    return found.agreeing
 
 
 # ---------------------------------------------------------------- CS:APP and random traces

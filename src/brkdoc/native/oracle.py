@@ -38,6 +38,7 @@ __all__ = [
     "OracleError",
     "RawResult",
     "ReplayOutcome",
+    "describe_stop",
     "oracle_binary",
     "replay_raw",
     "replay_trace",
@@ -53,6 +54,14 @@ _MASK64 = (1 << 64) - 1
 # How a replay that died of a signal (not glibc's own abort) is described: "killed by SIGSEGV
 # (Segmentation fault)". Abort messages are glibc's text and never start like this.
 CRASH_PREFIX = "killed by "
+
+
+def describe_stop(message: str) -> str:
+    """A replay's stop as a message names it: "glibc aborted: MESSAGE" for glibc's own abort,
+    "glibc's replay was killed by SIGSEGV (Segmentation fault)" for a crash."""
+    if message.startswith(CRASH_PREFIX):
+        return f"glibc's replay was {message}"
+    return f"glibc aborted: {message}"
 
 
 class OracleError(BrkdocError):
