@@ -16,10 +16,14 @@ class IdTable:
     follows the number of distinct ids, never the largest id: one block called 16777215 costs
     one dict entry. Missing ids read as `missing`.
 
+    ```pycon
+    >>> from brkdoc.trace import IdTable
     >>> table = IdTable()
     >>> table.put(3, 0x55555555A2A0)
     >>> hex(table.get(3)), table.get(4), table.get(1 << 40)
     ('0x55555555a2a0', -1, -1)
+
+    ```
     """
 
     __slots__ = ("_dense", "_missing", "_retry_at", "_sparse")
