@@ -46,7 +46,13 @@ from brkdoc.sim import (
     simulate,
 )
 from brkdoc.trace import TraceOp, parse_trace
-from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
+from tests.native.replaying import (
+    SYSCALL_CASES,
+    model_results,
+    real_results,
+    run_records_on,
+    strace_of_replay,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -86,50 +92,14 @@ def test_shared_trace_agrees(path: Path) -> None:
     _compare_trace(ops)
 
 
-def _model_results(records: Sequence[Record]) -> list[tuple[int | None, bool, int, int]]:
-    """Run raw records through the model, reporting what replay.c reports."""
-    heap = Heap(PROFILE)
-    table: dict[int, int] = {}
-    results: list[tuple[int | None, bool, int, int]] = []
-    for op, slot, arg in records:
-        pointer: int | None = None
-        if op == OP_MALLOC:
-            pointer = table[slot] = heap.malloc(arg)
-        elif op == OP_REALLOC:
-            pointer = table[slot] = heap.realloc(table.get(slot, 0), arg)
-        elif op == OP_CALLOC:
-            pointer = table[slot] = heap.calloc(1, arg)
-        elif op == OP_FREE:
-            heap.free(table.get(slot, 0))
-        elif op == OP_MALLOPT:
-            assert heap.mallopt(slot, arg) == 1
-        elif op == OP_TRIM:
-            heap.malloc_trim(arg)
-        mapped = bool(pointer) and heap.is_mmapped(pointer)  # type: ignore[arg-type]
-        offset = heap.offset(pointer) if pointer and not mapped else None
-        results.append((offset, mapped, heap.brk, heap.mmapped))
-    return results
-
-
 def _compare_records(records: Sequence[Record]) -> None:
-    slots = 1 + max((slot for op, slot, _ in records if op not in (OP_MALLOPT, OP_TRIM)), default=0)
-    outcome = replay_raw(records, slots)
-    assert outcome.abort_message is None
-    real = [
-        (
-            r.pointer - outcome.initial_break if r.pointer and not r.mmapped_chunk else None,
-            r.mmapped_chunk,
-            r.brk,
-            r.mmapped,
-        )
-        for r, (op, _, _) in zip(outcome.results, records, strict=True)
-    ]
-    # mallopt/malloc_trim return ints, not pointers: compare only brk and mmapped for them.
-    model = _model_results(records)
-    for index, ((op, _, _), want, have) in enumerate(zip(records, real, model, strict=True)):
-        skip = 2 if op in (OP_MALLOPT, OP_TRIM, OP_FREE) else 0
-        expected, got = want[skip:], have[skip:]
-        assert got == expected, f"op {index} {records[index]}: model {got}, glibc {expected}"
+    real, real_abort = real_results(records)
+    model, model_abort = model_results(records, PROFILE)
+    assert (real_abort, model_abort) == (None, None)
+    for index, (record, want, have) in enumerate(zip(records, real, model, strict=True)):
+        if record[0] == OP_MALLOPT:
+            assert have[0] == 1, f"op {index} {record}: the model refused the mallopt"
+        assert have == want, f"op {index} {record}: model {have}, glibc {want}"
 
 
 # ---------------------------------------------------------------- targeted cases
@@ -304,9 +274,9 @@ def test_fasttop_double_free_aborts_with_glibcs_message() -> None:
     records.append((OP_FREE, 7, 0))
     outcome = replay_raw(records, 8)
     assert outcome.abort_message == "double free or corruption (fasttop)"
-    with pytest.raises(MallocAbort) as caught:
-        _model_results(records)
-    assert str(caught.value) == outcome.abort_message
+    model, model_abort = model_results(records, PROFILE)
+    assert model_abort == outcome.abort_message
+    assert len(model) == len(outcome.results) == len(records) - 1
 
 
 # ---------------------------------------------------------------- randomized traces
