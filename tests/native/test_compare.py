@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from brkdoc.errors import NotGlibcError
+from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native import compare
-from brkdoc.native.compare import Difference, Stop, compare_trace, compared_versions
+from brkdoc.native.compare import Difference, Stop, compare_trace, comparison_profile
 from brkdoc.platform import glibc_version
 from brkdoc.sim import GLIBC_2_36, PROFILES, HeapView, MallocAbort, simulate
 from brkdoc.trace import Observation, TraceOp, parse_trace
@@ -100,10 +100,12 @@ def test_glibc_stopping_where_the_model_does_not(monkeypatch: pytest.MonkeyPatch
     assert found.at == Stop(1, TraceOp(4, "f", 0, 0), None, "free(): invalid pointer")
 
 
-def test_the_versions_compared(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert compared_versions("2.43") == ("2.43", PROFILES["2.43"])
-    assert compared_versions("2.43", "2.36") == ("2.43", PROFILES["2.36"])
-    assert compared_versions(None) == (VERSION, PROFILES[VERSION or ""])
+def test_the_profile_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert comparison_profile("2.43") is PROFILES["2.43"]
+    assert comparison_profile("2.43", "2.36") is PROFILES["2.36"]
+    assert comparison_profile(None) is PROFILES[VERSION or ""]
+    with pytest.raises(BrkdocError, match=r"glibc 2\.39 has no checked model"):
+        comparison_profile("2.39")
     monkeypatch.setattr(compare, "glibc_version", lambda: None)
     with pytest.raises(NotGlibcError, match="compare needs glibc"):
-        compared_versions(None)
+        comparison_profile(None)

@@ -229,9 +229,9 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     # Imported here, not at start-up: only compare needs the oracle and the version matching.
-    from brkdoc.native.compare import compare_trace, compared_versions  # noqa: PLC0415
+    from brkdoc.native.compare import compare_trace, comparison_profile  # noqa: PLC0415
 
-    _version, profile = compared_versions(args.glibc, args.model)
+    profile = comparison_profile(args.glibc, args.model)
     ops = read_ops(args.trace)
     return _report_comparison(_display(args.trace), compare_trace(ops, profile, glibc=args.glibc))
 

@@ -22,7 +22,7 @@ from brkdoc.platform import glibc_version
 from brkdoc.sim import Heap, HeapView, MallocCrash, MallocError, Profile, simulate, snapshot
 from brkdoc.trace import Observation, TraceOp
 
-__all__ = ["Comparison", "Difference", "Stop", "Verdict", "compare_trace", "compared_versions"]
+__all__ = ["Comparison", "Difference", "Stop", "Verdict", "compare_trace", "comparison_profile"]
 
 # "agree": every op alike; "both-abort"/"both-crash": alike, then both stop at the same op with
 # the same message or signal; "differ": an op both ran differs; "model-stops": the model stops
@@ -72,15 +72,14 @@ class Comparison:
         return self.verdict in ("agree", "both-abort", "both-crash")
 
 
-def compared_versions(glibc: str | None, model: str | None = None) -> tuple[str, Profile]:
-    """The glibc version a comparison replays on (`glibc`, else the running one) and the
-    profile that models it (that of `model` if given). NotGlibcError when no glibc is named
-    and the running C library is not glibc; a one-line BrkdocError for a version no profile
-    models."""
+def comparison_profile(glibc: str | None, model: str | None = None) -> Profile:
+    """The profile a comparison on glibc `glibc` (None: the running one) models: that version's,
+    or that of `model` if given. NotGlibcError when no glibc is named and the running C library
+    is not glibc; a one-line BrkdocError for a version no profile models."""
     version = glibc or glibc_version()
     if version is None:
         raise NotGlibcError("compare needs glibc: the running C library is not glibc")
-    return version, model_profile(model or version)
+    return model_profile(model or version)
 
 
 def compare_trace(
