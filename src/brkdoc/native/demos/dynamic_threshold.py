@@ -24,6 +24,7 @@ from brkdoc.native.demos.result import (
     mmapped_chunk_size,
     where,
 )
+from brkdoc.sim.params import DEFAULT_TRIM_THRESHOLD
 
 NAME = "dynamic-threshold"
 CLAIM = (
@@ -31,7 +32,6 @@ CLAIM = (
     "trim threshold to twice that, so the next 1 MiB request is served from the heap."
 )
 REQUEST = 1024 * 1024
-DEFAULT_TRIM_THRESHOLD = 128 * 1024
 
 
 def free_and_reallocate(request: int, chunk_sizes: dict[str, int] | None = None) -> Evidence:

@@ -8,7 +8,6 @@ feed `judge` altered evidence to check that it notices a false claim.
 
 from __future__ import annotations
 
-import ctypes
 import mmap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,8 +20,12 @@ from brkdoc.native.child import DEFAULT_TIMEOUT, run_in_child
 from brkdoc.native.libc import require_glibc
 from brkdoc.native.procfs import classify
 
+# The chunk geometry (malloc/malloc.c's names), defined once in the model; demos import it here.
+from brkdoc.sim.params import CHUNK_HDR_SZ, MALLOC_ALIGNMENT, MINSIZE, SIZE_SZ, request2size
+
 __all__ = [
-    "CHUNK_HEADER",
+    "CHUNK_HDR_SZ",
+    "MALLOC_ALIGNMENT",
     "MINSIZE",
     "PAGE",
     "SIZE_SZ",
@@ -44,11 +47,7 @@ __all__ = [
 Evidence = dict[str, Any]
 Where = Literal["heap", "mmap", "other", "unmapped"]
 
-# The chunk geometry of glibc's malloc/malloc.c (glibc-2.36): SIZE_SZ, CHUNK_HDR_SZ, MINSIZE.
-SIZE_SZ = ctypes.sizeof(ctypes.c_size_t)
-MALLOC_ALIGNMENT = 16
-CHUNK_HEADER = 2 * SIZE_SZ
-MINSIZE = 4 * SIZE_SZ
+# The page size of the machine the demo runs on (the model's PAGE_SIZE is x86-64's 4 KiB).
 PAGE = mmap.PAGESIZE
 
 
@@ -148,12 +147,6 @@ def page_up(value: int) -> int:
 
 def page_down(value: int) -> int:
     return value & ~(PAGE - 1)
-
-
-def request2size(request: int) -> int:
-    """The chunk size malloc uses for a request (`request2size` in malloc/malloc.c)."""
-    padded = request + SIZE_SZ + MALLOC_ALIGNMENT - 1
-    return MINSIZE if padded < MINSIZE else padded & ~(MALLOC_ALIGNMENT - 1)
 
 
 def request_taking_top(top_size: int) -> int:
