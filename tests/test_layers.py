@@ -60,15 +60,22 @@ class Rule:
 
 
 # `brkdoc.errors` holds the exception base classes and imports nothing: it sits below every
-# layer (the walk still checks it, so it cannot start importing I/O unnoticed).
+# layer (the walk still checks it, so it cannot start importing I/O unnoticed). So does
+# `brkdoc.glibc_constants`, glibc's fixed numbers, which the model and the live demos share;
+# its own rule keeps it a leaf with no I/O.
 RULES = (
-    Rule("brkdoc.sim", allowed=("brkdoc.sim", "brkdoc.errors"), banned=IO_MODULES),
+    Rule(
+        "brkdoc.sim",
+        allowed=("brkdoc.sim", "brkdoc.errors", "brkdoc.glibc_constants"),
+        banned=IO_MODULES,
+    ),
     Rule(
         "brkdoc.render",
-        allowed=("brkdoc.render", "brkdoc.sim", "brkdoc.errors"),
+        allowed=("brkdoc.render", "brkdoc.sim", "brkdoc.errors", "brkdoc.glibc_constants"),
         banned=IO_MODULES,
     ),
     Rule("brkdoc.native", forbidden=("brkdoc.cli",)),
+    Rule("brkdoc.glibc_constants", allowed=("brkdoc.glibc_constants",), banned=IO_MODULES),
 )
 
 

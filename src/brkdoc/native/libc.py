@@ -21,11 +21,11 @@ from functools import cache
 from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.platform import glibc_version
 
-# mallopt's parameter numbers are defined once, in the model (malloc/malloc.h's names), and
+# mallopt's parameter numbers (malloc/malloc.h's names) are defined in brkdoc.glibc_constants and
 # offered here too so that a demo can write `libc.mallopt(libc.M_TOP_PAD, 0)`.
-from brkdoc.sim.params import M_MMAP_MAX, M_MMAP_THRESHOLD, M_TOP_PAD, M_TRIM_THRESHOLD
+from brkdoc.glibc_constants import M_MMAP_MAX, M_MMAP_THRESHOLD, M_TOP_PAD, M_TRIM_THRESHOLD
+from brkdoc.platform import glibc_version
 
 __all__ = [
     "MADV_DONTNEED",

@@ -1,9 +1,9 @@
 """Sizes, bin indices and tunable defaults of glibc malloc on x86-64 (64-bit, 16-byte alignment).
 
 Every value here is computed from the macros in glibc's `malloc/malloc.c` (tags glibc-2.31 to
-glibc-2.41 agree on all of them), `malloc/malloc.h` (the mallopt parameter numbers),
-`malloc/arena.c` (`HEAP_MAX_SIZE`) and `sysdeps/generic/malloc-machine.h` (`DEFAULT_TOP_PAD`),
-under the names glibc gives them. This is their one definition: `brkdoc.native` imports them.
+glibc-2.41 agree on all of them), under the names glibc gives them. The chunk geometry, the
+`mp_` defaults and the mallopt parameter numbers, which `brkdoc.native` needs too, are defined
+in `brkdoc.glibc_constants` and offered here as well.
 Later changes come from the profile instead (`brkdoc.sim.profiles`): 2.42's 12 extra tcache
 bins for large chunks (off by default; they only make the tcache struct bigger), and 2.43's
 fill count of 16 and removal of the fastbins.
@@ -17,6 +17,31 @@ fill count of 16 and removal of the fastbins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from brkdoc.glibc_constants import (
+    CHUNK_HDR_SZ,
+    DEFAULT_MMAP_MAX,
+    DEFAULT_MMAP_THRESHOLD,
+    DEFAULT_MMAP_THRESHOLD_MAX,
+    DEFAULT_MMAP_THRESHOLD_MIN,
+    DEFAULT_TOP_PAD,
+    DEFAULT_TRIM_THRESHOLD,
+    HEAP_MAX_SIZE,
+    M_ARENA_MAX,
+    M_ARENA_TEST,
+    M_CHECK_ACTION,
+    M_MMAP_MAX,
+    M_MMAP_THRESHOLD,
+    M_MXFAST,
+    M_PERTURB,
+    M_TOP_PAD,
+    M_TRIM_THRESHOLD,
+    MALLOC_ALIGN_MASK,
+    MALLOC_ALIGNMENT,
+    MINSIZE,
+    SIZE_SZ,
+    request2size,
+)
 
 __all__ = [
     "CHUNK_HDR_SZ",
@@ -61,15 +86,6 @@ __all__ = [
     "smallbin_index",
 ]
 
-# malloc/malloc-internal.h: SIZE_SZ is sizeof (INTERNAL_SIZE_T), a size_t. sysdeps/generic/
-# malloc-alignment.h: MALLOC_ALIGNMENT is the larger of 2 * SIZE_SZ and long double's alignment.
-# malloc/malloc.c: CHUNK_HDR_SZ, and MINSIZE (MIN_CHUNK_SIZE, the offset of fd_nextsize in
-# struct malloc_chunk, rounded up to the alignment).
-SIZE_SZ = 8
-MALLOC_ALIGNMENT = 16
-MALLOC_ALIGN_MASK = MALLOC_ALIGNMENT - 1
-CHUNK_HDR_SZ = 2 * SIZE_SZ
-MINSIZE = (4 * SIZE_SZ + MALLOC_ALIGN_MASK) & ~MALLOC_ALIGN_MASK  # 32
 PAGE_SIZE = 4096
 
 TCACHE_MAX_BINS = 64
@@ -86,37 +102,8 @@ DEFAULT_MXFAST = 64 * SIZE_SZ // 4  # 128
 FASTBIN_CONSOLIDATION_THRESHOLD = 65536
 MAX_ITERS = 10000  # the unsorted-bin loop gives up after this many chunks
 
-# The `mp_` defaults (malloc/malloc.c, glibc-2.36: DEFAULT_MMAP_THRESHOLD_MIN,
-# DEFAULT_MMAP_THRESHOLD_MAX, DEFAULT_MMAP_THRESHOLD, DEFAULT_TRIM_THRESHOLD, DEFAULT_MMAP_MAX).
-DEFAULT_MMAP_THRESHOLD_MIN = 128 * 1024
-DEFAULT_MMAP_THRESHOLD_MAX = 4 * 1024 * 1024 * SIZE_SZ  # 32 MiB on 64-bit: the dynamic cap
-DEFAULT_MMAP_THRESHOLD = DEFAULT_MMAP_THRESHOLD_MIN
-DEFAULT_TRIM_THRESHOLD = 128 * 1024
-DEFAULT_TOP_PAD = 128 * 1024  # sysdeps/generic/malloc-machine.h wins over malloc.c's "0"
-DEFAULT_MMAP_MAX = 65536
-# malloc/arena.c: the reservation of each non-main arena's heap, 64 MiB on 64-bit.
-HEAP_MAX_SIZE = 2 * DEFAULT_MMAP_THRESHOLD_MAX
-
-# mallopt parameter numbers (malloc/malloc.h, glibc-2.36).
-M_MXFAST = 1
-M_TRIM_THRESHOLD = -1
-M_TOP_PAD = -2
-M_MMAP_THRESHOLD = -3
-M_MMAP_MAX = -4
-M_CHECK_ACTION = -5
-M_PERTURB = -6
-M_ARENA_TEST = -7
-M_ARENA_MAX = -8
-
 SIZE_MAX = (1 << 64) - 1
 PTRDIFF_MAX = (1 << 63) - 1
-
-
-def request2size(request: int) -> int:
-    """The chunk size glibc uses for a request of `request` bytes (header added, 16-aligned):
-    `request2size` in malloc/malloc.c."""
-    padded = request + SIZE_SZ + MALLOC_ALIGN_MASK
-    return MINSIZE if padded < MINSIZE else padded & ~MALLOC_ALIGN_MASK
 
 
 def csize2tidx(size: int) -> int:

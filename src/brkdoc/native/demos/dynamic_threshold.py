@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 
+from brkdoc.glibc_constants import DEFAULT_TRIM_THRESHOLD
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
     SIZE_SZ,
@@ -24,7 +25,6 @@ from brkdoc.native.demos.result import (
     mmapped_chunk_size,
     where,
 )
-from brkdoc.sim.params import DEFAULT_TRIM_THRESHOLD
 
 NAME = "dynamic-threshold"
 CLAIM = (

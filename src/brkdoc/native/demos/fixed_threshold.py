@@ -12,15 +12,15 @@ from __future__ import annotations
 from typing import Literal
 
 from brkdoc.errors import BrkdocError
-from brkdoc.native import libc
-from brkdoc.native.demos.dynamic_threshold import free_and_reallocate
-from brkdoc.native.demos.result import DemoResult, Evidence, conduct
-from brkdoc.sim.params import (
+from brkdoc.glibc_constants import (
     DEFAULT_MMAP_MAX,
     DEFAULT_MMAP_THRESHOLD,
     DEFAULT_TOP_PAD,
     DEFAULT_TRIM_THRESHOLD,
 )
+from brkdoc.native import libc
+from brkdoc.native.demos.dynamic_threshold import free_and_reallocate
+from brkdoc.native.demos.result import DemoResult, Evidence, conduct
 
 NAME = "fixed-threshold"
 CLAIM = (

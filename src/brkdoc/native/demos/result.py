@@ -15,13 +15,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# The chunk geometry (malloc/malloc.c's names), defined once; demos import it from here.
+from brkdoc.glibc_constants import CHUNK_HDR_SZ, MALLOC_ALIGNMENT, MINSIZE, SIZE_SZ, request2size
 from brkdoc.native.build import malloc_settings
 from brkdoc.native.child import DEFAULT_TIMEOUT, run_in_child
 from brkdoc.native.libc import require_glibc
 from brkdoc.native.procfs import classify
-
-# The chunk geometry (malloc/malloc.c's names), defined once in the model; demos import it here.
-from brkdoc.sim.params import CHUNK_HDR_SZ, MALLOC_ALIGNMENT, MINSIZE, SIZE_SZ, request2size
 
 __all__ = [
     "CHUNK_HDR_SZ",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 
+from brkdoc.glibc_constants import HEAP_MAX_SIZE
 from brkdoc.native import libc
 from brkdoc.native.demos.result import DemoResult, Evidence, conduct, where
 from brkdoc.native.procfs import read_maps
-from brkdoc.sim.params import HEAP_MAX_SIZE
 
 NAME = "thread-arena"
 CLAIM = (

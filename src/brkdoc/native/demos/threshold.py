@@ -7,6 +7,7 @@ one chunk and counts it in `n_mmaps`/`mmapped_mem` (mallinfo2's `hblks`/`hblkhd`
 
 from __future__ import annotations
 
+from brkdoc.glibc_constants import DEFAULT_MMAP_THRESHOLD
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
     CHUNK_HDR_SZ,
@@ -17,7 +18,6 @@ from brkdoc.native.demos.result import (
     mmapped_chunk_size,
     where,
 )
-from brkdoc.sim.params import DEFAULT_MMAP_THRESHOLD
 
 NAME = "threshold"
 CLAIM = (

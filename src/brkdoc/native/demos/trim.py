@@ -9,9 +9,9 @@ given back this way: the break is one boundary, so a block still in use above fr
 
 from __future__ import annotations
 
+from brkdoc.glibc_constants import DEFAULT_TOP_PAD, DEFAULT_TRIM_THRESHOLD
 from brkdoc.native import libc
 from brkdoc.native.demos.result import MINSIZE, PAGE, DemoResult, Evidence, conduct, where
-from brkdoc.sim.params import DEFAULT_TOP_PAD, DEFAULT_TRIM_THRESHOLD
 
 NAME = "trim"
 CLAIM = (
