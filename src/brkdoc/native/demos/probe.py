@@ -9,19 +9,18 @@ environment plus whatever the demo sets, and prints `name value` lines. Inside
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import compile_cached, malloc_settings, run_helper
+from brkdoc.native.build import compile_cached, run_helper
 from brkdoc.native.child import ChildError
-from brkdoc.native.demos.result import DemoResult, Evidence, chosen_glibc, glibc_build
+from brkdoc.native.demos.result import Evidence, chosen_glibc
 
 __all__ = [
     "compile_probe",
-    "conduct_probe",
     "glibc_at_least",
     "parse_probe_output",
     "run_probe",
@@ -85,32 +84,6 @@ def run_probe(
         failed=f"questions probe {experiment!r} failed",
     )
     return parse_probe_output(done.stdout.decode(errors="replace"))
-
-
-def conduct_probe(
-    name: str,
-    claim: str,
-    measure: Callable[[], Evidence],
-    judge: Callable[[Evidence], bool],
-) -> DemoResult:
-    """Measure (with the probe) and judge. Raises NotGlibcError before starting anything.
-
-    The probe runs on the glibc build chosen with `on_glibc` (the system's by default), in a
-    clean malloc environment (`run_probe`); the result names what was removed from the caller's.
-    """
-    version, build = glibc_build(chosen_glibc())
-    removed = tuple(malloc_settings())
-    evidence = measure()
-    holds = judge(evidence)
-    return DemoResult(
-        name=name,
-        claim=claim,
-        holds=holds,
-        evidence=evidence,
-        glibc=version,
-        build=build,
-        removed_environment=removed,
-    )
 
 
 def glibc_at_least(evidence: Evidence, release: tuple[int, int]) -> bool:

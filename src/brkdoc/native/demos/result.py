@@ -34,6 +34,7 @@ __all__ = [
     "chosen_glibc",
     "conduct",
     "glibc_build",
+    "measure_and_judge",
     "mmapped_chunk_size",
     "on_glibc",
     "page_down",
@@ -117,18 +118,35 @@ def conduct(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> DemoResult:
-    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child.
+    """Measure in a child interpreter (`target`, "module:function"), judge in the parent.
 
     The child runs on the glibc build chosen with `on_glibc` (the system's by default), in a
-    clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`; the result names
-    what was removed from the caller's.
+    clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`. See
+    `measure_and_judge` for the rest.
     """
     chosen = chosen_glibc()
-    version, build = glibc_build(chosen)
+
+    def measure() -> Evidence:
+        evidence: Evidence = run_in_child(
+            target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen, clean_malloc=True
+        )
+        return evidence
+
+    return measure_and_judge(name, claim, measure, judge)
+
+
+def measure_and_judge(
+    name: str,
+    claim: str,
+    measure: Callable[[], Evidence],
+    judge: Callable[[Evidence], bool],
+) -> DemoResult:
+    """Call `measure` (which starts a child of its own: an interpreter, or the C probe), judge
+    its evidence here, and name the glibc build (chosen with `on_glibc`) and the caller's malloc
+    settings the child ran without. Raises NotGlibcError before measuring on another libc."""
+    version, build = glibc_build(chosen_glibc())
     removed = tuple(malloc_settings())
-    evidence: Evidence = run_in_child(
-        target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen, clean_malloc=True
-    )
+    evidence = measure()
     return DemoResult(
         name=name,
         claim=claim,
