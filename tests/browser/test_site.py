@@ -131,7 +131,6 @@ def _render_like_the_site(source: str) -> str:
             extensions=["pymdownx.highlight", "pymdownx.superfences"],
             extension_configs={
                 "pymdownx.highlight": {
-                    "anchor_linenums": True,
                     "line_spans": "__span",
                     "pygments_lang_class": True,
                 }
