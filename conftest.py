@@ -1,4 +1,5 @@
-"""Collect every fenced block under docs/ as a test (see brkdoc.doccheck)."""
+"""Collect every fenced block under docs/, and every docstring example under src/brkdoc, as a
+test (see brkdoc.doccheck)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 from sybil import Sybil
 
+from brkdoc.doccheck.docstrings import DocstringDocument, DocstringParser
 from brkdoc.doccheck.sybil_parsers import DocsParser, ReasonedSkipParser, remove_page_workdir
 
 ROOT = Path(__file__).parent
@@ -20,13 +22,25 @@ DOCS_SYBIL = Sybil(
     teardown=remove_page_workdir,
 )
 
-pytest_collect_file = DOCS_SYBIL.pytest()
+# `__main__.py` is left out: importing it (for its globals) would run the CLI.
+DOCSTRINGS_SYBIL = Sybil(
+    parsers=[DocstringParser(ROOT)],
+    patterns=["*.py"],
+    excludes=["__main__.py"],
+    path=str(ROOT / "src" / "brkdoc"),
+    document_types={".py": DocstringDocument},
+    name="docstrings",
+    teardown=remove_page_workdir,
+)
+
+pytest_collect_file = (DOCS_SYBIL + DOCSTRINGS_SYBIL).pytest()
 
 
 # Under pytest-xdist (`make test` runs pytest with `-n auto`), tests that share state run on one
 # worker, in collection order:
 # - each docs page: its blocks share one scratch folder and run in page order (a later block
 #   may run what an earlier one compiled);
+# - each module's docstring examples: a docstring's examples build on each other, in order;
 # - the browser suite: one strict site build, one server and one Chromium per session;
 # - the standalone-snippet check: one bare virtualenv per module.
 # Everything else (unit tests, demos in child processes, oracle runs) spreads over the workers.
@@ -39,13 +53,15 @@ _GROUPED_MODULES = ("tests/test_snippets_standalone.py",)
 def xdist_scope(nodeid: str) -> str:
     """The unit of work a test belongs to: tests with the same scope run on one worker, in order."""
     path = nodeid.split("::", 1)[0]
-    if path.startswith("docs/") or path in _GROUPED_MODULES:
+    if path.startswith(("docs/", "src/")) or path in _GROUPED_MODULES:
         return path
     if path.startswith("tests/browser/"):
         return "tests/browser/"
     return nodeid
 
 
+# The xdist hooks are optional, so that `pytest -p no:xdist` runs without the plugin.
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     from xdist.scheduler import LoadScopeScheduling  # noqa: PLC0415  (only under xdist)
 
@@ -64,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_WORKER_SUMMARIES] = []
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     summary = getattr(node, "workeroutput", {}).get("brkdoc_summary", [])
     node.config.stash[_WORKER_SUMMARIES].extend(summary)

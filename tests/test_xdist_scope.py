@@ -11,6 +11,12 @@ def test_blocks_of_one_page_share_a_worker_and_pages_do_not() -> None:
     assert first != xdist_scope("docs/kernel/mmap.md::sybil:docs,line:9,column:1")
 
 
+def test_docstring_examples_of_one_module_share_a_worker() -> None:
+    view = xdist_scope("src/brkdoc/sim/view.py::sybil:docstrings,line:5,column:1")
+    assert view == xdist_scope("src/brkdoc/sim/view.py::sybil:docstrings,line:120,column:1")
+    assert view != xdist_scope("src/brkdoc/sim/heap.py::sybil:docstrings,line:30,column:1")
+
+
 def test_the_browser_suite_is_one_unit() -> None:
     pages = xdist_scope("tests/browser/test_pages.py::test_no_console_errors[index.md]")
     assert pages == xdist_scope("tests/browser/test_site.py::test_search_finds_mmap_threshold")

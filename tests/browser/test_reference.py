@@ -5,9 +5,10 @@ them: their code is put there at build time by mkdocstrings, from the docstrings
 the built pages (the browser suite's strict build; no browser needed) and check both ways:
 
 - every code block on a reference page, other than a signature, is either a `>>>` session that
-  is part of a docstring tests/test_docstrings.py runs (doctest's own finder over the same
-  modules) and is also a fenced pycon block tests/test_docs_examples.py runs alone in a fresh
-  interpreter, as a reader who copies it would; or a python block that file runs;
+  is part of a docstring (doctest's own finder over the modules tests/test_docstrings.py walks)
+  and is also a fenced pycon block the docstring Sybil (conftest.py, brkdoc.doccheck.docstrings)
+  runs alone in a fresh interpreter, as a reader who copies it would; or a python block
+  tests/test_docs_examples.py runs;
 - every `>>>` example in the docstring of an object a page shows is shown in a code block there,
   so an example the Markdown renders as something else (bare `>>>` lines become nested block
   quotes) is noticed instead of shown unchecked.
@@ -28,8 +29,8 @@ from pathlib import Path
 import griffe
 import pytest
 
-from tests.test_docs_examples import PYCON, PYTHON
-from tests.test_docstrings import MODULES
+from tests.test_docs_examples import PYTHON
+from tests.test_docstrings import MODULES, collected_blocks
 
 from .site import DOCS, ROOT
 
@@ -104,7 +105,7 @@ def examples_of(text: str) -> list[Example]:
 
 @cache
 def docstring_sessions() -> list[list[Example]]:
-    """The examples of every docstring tests/test_docstrings.py runs, one list per docstring."""
+    """The examples of every docstring of brkdoc's modules, one list per docstring."""
     finder = doctest.DocTestFinder()
     return [
         [(_DOCTEST_FLAGS.sub("", e.source).strip(), e.want) for e in test.examples]
@@ -121,8 +122,12 @@ def docstring_python_blocks() -> frozenset[str]:
 
 @cache
 def docstring_pycon_blocks() -> frozenset[tuple[Example, ...]]:
-    """The fenced pycon blocks of docstrings, each of which tests/test_docs_examples.py runs."""
-    return frozenset(tuple(examples_of(ex.source)) for ex in PYCON if ex.path.suffix == ".py")
+    """The fenced pycon blocks of docstrings, each of which the docstring Sybil runs alone."""
+    return frozenset(
+        tuple(examples_of(block.fence.body))
+        for block in collected_blocks()
+        if block.fence.language == "pycon"
+    )
 
 
 def _contains_run(session: list[Example], run: list[Example]) -> bool:

@@ -128,3 +128,31 @@ def test_a_glibc_attribute_on_another_fence_is_refused(tmp_path: Path) -> None:
     assert len(results) == 1
     assert results[0] is not None
     assert results[0].endswith("glibc=\"...\" applies to c blocks only, not to a 'console' fence")
+
+
+def test_a_failing_fence_in_a_block_quote_fails(tmp_path: Path) -> None:
+    results = _evaluate_all(tmp_path, "> Try this:\n>\n> ```python\n> raise SystemExit(3)\n> ```\n")
+    assert len(results) == 1
+    assert results[0] is not None
+    assert "the python block exited with status 3" in results[0]
+
+
+def test_quoted_output_is_compared_with_the_quoted_block(tmp_path: Path) -> None:
+    page = '> ```python\n> print("hi")\n> ```\n>\n> ```output\n> {}\n> ```\n'
+    assert _evaluate_all(tmp_path, page.format("hi")) == [None]
+    (failure,) = _evaluate_all(tmp_path, page.format("ho"))
+    assert failure is not None
+    assert "- ho" in failure
+    assert "+ hi" in failure
+
+
+def test_fences_in_list_items_run(tmp_path: Path) -> None:
+    page = (
+        "1. Make a file:\n\n    ```console\n    $ echo made > made.txt\n    ```\n\n"
+        "2. ```console\n   $ cat made.txt\n   made\n   ```\n\n"
+        "- ```console\n  $ false\n  ```\n"
+    )
+    results = _evaluate_all(tmp_path, page)
+    assert results[:2] == [None, None]
+    assert results[2] is not None
+    assert "exited with status 1" in results[2]

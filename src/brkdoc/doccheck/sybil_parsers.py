@@ -48,7 +48,8 @@ class Block:
 
 
 def _only_blank_between(text: str, first: Fence, second: Fence) -> bool:
-    return not text[first.end : second.start].strip()
+    """Nothing but blank lines between the two fences (in a block quote, lines of `>` only)."""
+    return not text[first.end : second.start].replace(">", "").strip()
 
 
 def pair_blocks(text: str, root: Path) -> Iterator[Block]:
@@ -79,9 +80,10 @@ def page_workdir(document: Document, root: Path) -> Path:
         return existing
     workdir = Path(tempfile.mkdtemp(prefix=f"brkdoc-{Path(document.path).stem}-"))
     document.namespace[_WORKDIR_KEY] = workdir
-    for fence in find_fences(document.text):
-        title = fence.attributes.get("title")
-        if fence.language == "c" and title:
+    for _, region in document.regions:  # the fences the parser found, in page or docstrings
+        fence = region.parsed.fence if isinstance(region.parsed, Block) else None
+        title = fence.attributes.get("title") if fence else None
+        if fence and fence.language == "c" and title:
             (workdir / title).write_text(expand_snippets(fence.body, root), encoding="utf-8")
     return workdir
 
