@@ -10,8 +10,10 @@ import markdown  # type: ignore[import-untyped]  # Python-Markdown ships no type
 import pytest
 from playwright.sync_api import Page, expect
 
+from brkdoc.doccheck.snippets import expand_snippets
+
 from .conftest import Session
-from .site import BASE_PATH, DOCS, SitePage, notebook_pages, site_pages
+from .site import BASE_PATH, DOCS, ROOT, SitePage, notebook_pages, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -292,13 +294,18 @@ def test_missing_page_gets_the_404_page(session: Session) -> None:
     assert session.traffic.foreign == []
 
 
+def _page_source(site_page: SitePage) -> str:
+    """A page's Markdown with its `--8<--` includes expanded, as the site renders it."""
+    return expand_snippets((DOCS / site_page.source).read_text(encoding="utf-8"), ROOT)
+
+
 def _annotated_pages() -> list[tuple[SitePage, int]]:
     """Pages whose C listings carry code annotations, with the number of markers on each."""
     found = []
     for site_page in site_pages():
         if site_page.notebook:
             continue
-        text = (DOCS / site_page.source).read_text(encoding="utf-8")
+        text = _page_source(site_page)
         markers = len(re.findall(r"// \(\d+\)!", text))
         if markers:
             found.append((site_page, markers))
@@ -332,7 +339,7 @@ def test_code_annotations_open_and_stay_out_of_the_copied_code(
     block.locator("[data-clipboard-target]").click()
     copied = str(page.evaluate("navigator.clipboard.readText()"))
     # What is copied is the listing as the page's source has it, without the markers.
-    source = (DOCS / target.source).read_text(encoding="utf-8")
+    source = _page_source(target)
     listing = next(
         body for body in re.findall(r"```c[^\n]*\n(.*?)```", source, re.S) if "// (1)!" in body
     )
