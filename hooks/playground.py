@@ -41,6 +41,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from brkdoc.playground.eligibility import verdict
+from brkdoc.playground.imports import imported_modules
 from brkdoc.sim.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,21 +116,6 @@ def _module_file(package_dir: Path, module: str) -> Path | None:
     return None
 
 
-def _imported_modules(tree: ast.AST) -> list[str]:
-    """Every module an import statement names, with `from X import y` also giving X.y."""
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                raise PluginError("playground: relative imports cannot be bundled")
-            base = node.module or ""
-            names.append(base)
-            names.extend(f"{base}.{alias.name}" for alias in node.names)
-    return names
-
-
 def bundle_files(package_dir: Path) -> dict[str, bytes]:
     """The bundle's files, by path inside the zip (e.g. "brkdoc/sim/heap.py")."""
     pending: list[Path] = [package_dir / "__init__.py"]
@@ -147,7 +133,9 @@ def bundle_files(package_dir: Path) -> dict[str, bytes]:
         while parent != package_dir.parent:
             pending.append(parent / "__init__.py")
             parent = parent.parent
-        for module in _imported_modules(ast.parse(source, filename=str(path))):
+        for module in imported_modules(ast.parse(source, filename=str(path))):
+            if module.startswith("."):
+                raise PluginError("playground: relative imports cannot be bundled")
             top = module.split(".")[0]
             if top == "brkdoc":
                 found = _module_file(package_dir, module)

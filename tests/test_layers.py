@@ -3,10 +3,10 @@
 - `brkdoc.trace`, the trace format, is pure: of brkdoc it imports only itself and the exception
   base classes of `brkdoc.errors`, and no module that does I/O, directly or through another
   brkdoc module.
-- `brkdoc.sim` is pure too: of brkdoc it imports only itself, `brkdoc.trace` and
-  `brkdoc.errors`, with the same I/O ban.
+- `brkdoc.sim` is pure too: of brkdoc it imports only itself, `brkdoc.trace`, `brkdoc.errors`
+  and `brkdoc.glibc_constants`, with the same I/O ban.
 - `brkdoc.render` depends on the model (`brkdoc.sim`) and on data only: the same I/O ban, and
-  of brkdoc only `render`, `sim` and `trace`.
+  of brkdoc only `render`, `sim`, `trace` and those two leaves.
 - `brkdoc.native` never imports `brkdoc.cli`, however indirectly; its oracle (the replay on the
   real glibc) shares only the trace format with the model, never `brkdoc.sim` itself.
 
@@ -63,18 +63,31 @@ class Rule:
 
 
 # `brkdoc.errors` holds the exception base classes and imports nothing: it sits below every
-# layer (the walk still checks it, so it cannot start importing I/O unnoticed).
+# layer (the walk still checks it, so it cannot start importing I/O unnoticed). So does
+# `brkdoc.glibc_constants`, glibc's fixed numbers, which the model and the live demos share;
+# its own rule keeps it a leaf with no I/O.
 RULES = (
     Rule("brkdoc.trace", allowed=("brkdoc.trace", "brkdoc.errors"), banned=IO_MODULES),
-    Rule("brkdoc.sim", allowed=("brkdoc.sim", "brkdoc.trace", "brkdoc.errors"), banned=IO_MODULES),
+    Rule(
+        "brkdoc.sim",
+        allowed=("brkdoc.sim", "brkdoc.trace", "brkdoc.errors", "brkdoc.glibc_constants"),
+        banned=IO_MODULES,
+    ),
     Rule(
         "brkdoc.render",
-        allowed=("brkdoc.render", "brkdoc.sim", "brkdoc.trace", "brkdoc.errors"),
+        allowed=(
+            "brkdoc.render",
+            "brkdoc.sim",
+            "brkdoc.trace",
+            "brkdoc.errors",
+            "brkdoc.glibc_constants",
+        ),
         banned=IO_MODULES,
     ),
     Rule("brkdoc.native", forbidden=("brkdoc.cli",)),
     # The replay on the real glibc shares the trace format with the model, not the model.
     Rule("brkdoc.native.oracle", forbidden=("brkdoc.cli", "brkdoc.sim")),
+    Rule("brkdoc.glibc_constants", allowed=("brkdoc.glibc_constants",), banned=IO_MODULES),
 )
 
 

@@ -17,7 +17,7 @@
 # This notebook replays a real program's allocations in the [simulator](../../simulator/)
 # and plots two numbers after every operation: how far the program break is above its start,
 # and how many bytes sit in mmapped chunks. The trace is
-# `examples/traces/python-startup.rep`: every `malloc`, `realloc` and `free` of
+# `examples/traces/python-startup.rep`: every `malloc`, `calloc`, `realloc` and `free` of
 # `/usr/bin/python3 -S -c pass` (Python 3.11.2 on Debian 12), recorded with `brkdoc record`.
 # [Fragmentation](../../simulator/fragmentation/) draws the heap at the end of it.
 

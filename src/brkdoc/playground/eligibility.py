@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from brkdoc.playground.imports import imported_modules
+
 __all__ = ["PURE_STDLIB", "Verdict", "verdict"]
 
 # Standard-library modules that compute without touching files, processes or the network.
@@ -45,16 +47,6 @@ class Verdict:
     reason: str
 
 
-def _imports(tree: ast.AST) -> list[str]:
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.append("." * node.level + (node.module or ""))
-    return names
-
-
 def _within(module: str, packages: tuple[str, ...] | frozenset[str]) -> bool:
     return any(module == package or module.startswith(package + ".") for package in packages)
 
@@ -65,7 +57,7 @@ def verdict(source: str) -> Verdict:
         tree = ast.parse(source)
     except SyntaxError as error:
         return Verdict(False, f"does not parse ({error.msg})")
-    for module in _imports(tree):
+    for module in imported_modules(tree):
         if _within(module, IN_PAGE) or _within(module, PURE_STDLIB):
             continue
         if _within(module, _LIVE):
