@@ -45,7 +45,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(STAMP) ## Create .venv from the committed lock (requirements.lock)
+install: $(STAMP) ## Create .venv from the committed lock (requirements.lock: every dependency group)
 
 system-packages: ## Install the system packages the tests need (apt, as root), or name what is missing
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
@@ -114,8 +114,10 @@ update-examples: install system-packages ## Rewrite `#>` print output in docs an
 sim-compiled: install ## Build the optional mypyc-compiled copy of brkdoc.sim under .cache/ and print its folder (needs gcc)
 	$(BIN)/python benchmarks/compiled_sim.py
 
+# requirements.lock holds the `dev` dependency group (test, docs, lint, browser and build; see
+# pyproject.toml) and the `doccheck` extra, resolved together so that both agree on pytest and sybil.
 lock: $(UV) ## Re-resolve requirements.lock (and the installer's requirements-uv.lock), hashed
-	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
+	$(UV) pip compile --quiet pyproject.toml --extra doccheck --group dev --universal --python-version 3.11 --generate-hashes -o requirements.lock
 	$(UV) pip compile --quiet requirements-uv.in --universal --python-version 3.11 --generate-hashes -o requirements-uv.lock
 
 clean: ## Remove the virtual environment, the built site and caches

@@ -1,10 +1,11 @@
 """An optional mypyc-compiled copy of `brkdoc.sim`, built beside the source, never over it.
 
-The pure-Python modules in src/brkdoc/sim stay the source of truth (the browser playground runs
-them, and `pip install` needs no compiler). This script copies the `brkdoc` package into
-`.cache/compiled-sim/KEY/`, compiles the simulator's modules there with mypyc (shipped with mypy,
-which the lock already has; it needs gcc and the Python headers), and prints that folder. Put it
-first on PYTHONPATH to run the compiled model:
+The pure-Python modules in src/brkdoc/sim and src/brkdoc/trace stay the source of truth (the
+browser playground runs them, and `pip install` needs no compiler). This script copies the
+`brkdoc` package into `.cache/compiled-sim/KEY/`, compiles there with mypyc the simulator's
+modules and those of the trace format its hot loop calls (`IdTable`, the line checks; mypyc is
+shipped with mypy, which the lock already has; it needs gcc and the Python headers), and prints
+that folder. Put it first on PYTHONPATH to run the compiled model:
 
     PYTHONPATH=$(.venv/bin/python benchmarks/compiled_sim.py) .venv/bin/brkdoc simulate TRACE
 
@@ -27,9 +28,14 @@ from brkdoc.buildcache import inputs_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "compiled-sim"
-# Every module of the model except the package's __init__ (which only re-exports).
+# Every module of the model and of the trace format, as "sim/heap", except the packages'
+# __init__ (which only re-export).
+PACKAGES = ("sim", "trace")
 MODULES = tuple(
-    sorted(path.stem for path in (ROOT / "src/brkdoc/sim").glob("*.py") if path.stem != "__init__")
+    f"{package}/{path.stem}"
+    for package in PACKAGES
+    for path in sorted((ROOT / "src" / "brkdoc" / package).glob("*.py"))
+    if path.stem != "__init__"
 )
 _DONE = "compiled.ok"
 
@@ -51,7 +57,7 @@ def build(quiet: bool = True) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.so"),
     )
     mypyc = Path(sys.executable).with_name("mypyc")
-    sources = [f"brkdoc/sim/{name}.py" for name in MODULES]
+    sources = [f"brkdoc/{name}.py" for name in MODULES]
     done = subprocess.run(
         [str(mypyc), *sources], cwd=target, capture_output=quiet, text=True, check=False
     )
@@ -60,9 +66,7 @@ def build(quiet: bool = True) -> Path:
         raise SystemExit(f"compiled_sim: mypyc failed:\n{detail.strip()[-3000:]}")
     shutil.rmtree(target / "build", ignore_errors=True)
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    missing = [
-        name for name in MODULES if not (target / "brkdoc" / "sim" / f"{name}{suffix}").is_file()
-    ]
+    missing = [name for name in MODULES if not (target / "brkdoc" / f"{name}{suffix}").is_file()]
     if missing:
         raise SystemExit(f"compiled_sim: mypyc built no extension for {', '.join(missing)}")
     (target / _DONE).write_text(build_key() + "\n", encoding="utf-8")

@@ -34,7 +34,7 @@ from playwright.sync_api import Request, sync_playwright
 
 from brkdoc.sim.jsonl import jsonl_lines
 from brkdoc.sim.profiles import PROFILES
-from brkdoc.sim.trace import parse_trace
+from brkdoc.trace import parse_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "/brkdoc/"

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from brkdoc.native.build import clean_malloc_environment
 from brkdoc.native.oracle import OP_FREE, OP_MALLOC, OP_REALLOC, oracle_binary
-from brkdoc.sim import parse_trace
+from brkdoc.trace import parse_trace
 
 _OPCODES = {"a": OP_MALLOC, "r": OP_REALLOC, "f": OP_FREE}
 
@@ -139,7 +139,7 @@ def run_live(trace: Path) -> tuple[int, ChildRun]:
     with trace.open(encoding="latin-1") as handle:
         for op in parse_trace(handle, str(trace)):
             slot = slots.setdefault(op.id, len(slots))
-            payload += pack(_OPCODES[op.op], slot, op.size or 0)
+            payload += pack(_OPCODES[op.op], slot, op.size)
             count += 1
     payload[:0] = struct.pack("=Q", len(slots))
     binary = str(oracle_binary())  # compiled (or found in the cache) before the clock starts

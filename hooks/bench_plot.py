@@ -44,6 +44,7 @@ from brkdoc.bench.render import (
 from brkdoc.bench.report import GROUPS, BenchReport, report_from_dict
 from brkdoc.buildcache import cached_text, inputs_digest
 from brkdoc.render.logchart import LogSeries, render_log_chart
+from brkdoc.sim.params import DEFAULT_MMAP_THRESHOLD
 
 DATA_FILE = "data/bench.json"
 PLOT_FILE = "data/bench-plot.svg"
@@ -90,7 +91,7 @@ def render_plot_svg(report: BenchReport) -> str:
         y_label="malloc + free, ns per pair (log)",
         # Label powers of four only: the sizes near the threshold are too close for labels.
         x_ticks=[s for s in sizes if s & (s - 1) == 0 and (s.bit_length() - 1) % 2 == 0],
-        x_mark=(131072, "initial mmap threshold, 128 KiB"),
+        x_mark=(DEFAULT_MMAP_THRESHOLD, "initial mmap threshold, 128 KiB"),
         y_format=format_ns,
     )
     # No fixed width or height on the root, so the figure scales with the page's column.

@@ -6,11 +6,11 @@ Enable with `hooks: [hooks/playground.py]` in mkdocs.yml. At build time it
   and package-lock.json; the build stops if the installed one differs or is missing) into
   `assets/pyodide/`, so the page never fetches Python from another host;
 - zips the simulator's source, taken from the `brkdoc` package this build imports, into
-  `assets/playground/brkdoc.zip`: `brkdoc.sim`, `brkdoc.render`, `brkdoc.playground` and every
-  brkdoc module they import. The build stops if a bundled module imports something impure or
-  outside the standard library, or if the imported package's files differ from `src/brkdoc`
-  (an installed copy older than the checkout would put one simulator in the figures and
-  another in the page);
+  `assets/playground/brkdoc.zip`: `brkdoc.sim`, `brkdoc.trace`, `brkdoc.render`,
+  `brkdoc.playground` and every brkdoc module they import. The build stops if a bundled module
+  imports something impure or outside the standard library, or if the imported package's files
+  differ from `src/brkdoc` (an installed copy older than the checkout would put one simulator
+  in the figures and another in the page);
 - writes the first run's download size (the sum of those files' sizes) where a page asks for it
   with `<span data-brkdoc-download></span>` (and in `data-brkdoc-download-bytes=""`, for the
   progress bar), and the checked glibc versions (read from `brkdoc.sim.profiles.PROFILES`)
@@ -41,6 +41,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from brkdoc.playground.eligibility import verdict
+from brkdoc.playground.imports import imported_modules
 from brkdoc.sim.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ PYODIDE_FILES = (
 PYODIDE_URI = "assets/pyodide"
 BUNDLE_URI = "assets/playground/brkdoc.zip"
 # The packages the page runs; the brkdoc modules they import are added to the bundle.
-BUNDLE_ROOTS = ("brkdoc.sim", "brkdoc.render", "brkdoc.playground")
+BUNDLE_ROOTS = ("brkdoc.sim", "brkdoc.trace", "brkdoc.render", "brkdoc.playground")
 # Standard-library modules that reach files, processes or the network: never in the bundle.
 IMPURE = frozenset(
     {"ctypes", "os", "subprocess", "pathlib", "shutil", "socket", "tempfile", "sys", "signal",
@@ -115,21 +116,6 @@ def _module_file(package_dir: Path, module: str) -> Path | None:
     return None
 
 
-def _imported_modules(tree: ast.AST) -> list[str]:
-    """Every module an import statement names, with `from X import y` also giving X.y."""
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                raise PluginError("playground: relative imports cannot be bundled")
-            base = node.module or ""
-            names.append(base)
-            names.extend(f"{base}.{alias.name}" for alias in node.names)
-    return names
-
-
 def bundle_files(package_dir: Path) -> dict[str, bytes]:
     """The bundle's files, by path inside the zip (e.g. "brkdoc/sim/heap.py")."""
     pending: list[Path] = [package_dir / "__init__.py"]
@@ -147,7 +133,9 @@ def bundle_files(package_dir: Path) -> dict[str, bytes]:
         while parent != package_dir.parent:
             pending.append(parent / "__init__.py")
             parent = parent.parent
-        for module in _imported_modules(ast.parse(source, filename=str(path))):
+        for module in imported_modules(ast.parse(source, filename=str(path))):
+            if module.startswith("."):
+                raise PluginError("playground: relative imports cannot be bundled")
             top = module.split(".")[0]
             if top == "brkdoc":
                 found = _module_file(package_dir, module)

@@ -1,11 +1,14 @@
 """The package's layering rules, checked on the source, through every chain of imports.
 
-- `brkdoc.sim` is pure: it imports nothing of brkdoc outside itself (but the exception base
-  classes of `brkdoc.errors`), and no module that does I/O, directly or through another brkdoc
-  module.
+- `brkdoc.trace`, the trace format, is pure: of brkdoc it imports only itself and the exception
+  base classes of `brkdoc.errors`, and no module that does I/O, directly or through another
+  brkdoc module.
+- `brkdoc.sim` is pure too: of brkdoc it imports only itself, `brkdoc.trace`, `brkdoc.errors`
+  and `brkdoc.glibc_constants`, with the same I/O ban.
 - `brkdoc.render` depends on the model (`brkdoc.sim`) and on data only: the same I/O ban, and
-  of brkdoc only `render` and `sim`.
-- `brkdoc.native` never imports `brkdoc.cli`, however indirectly.
+  of brkdoc only `render`, `sim`, `trace` and those two leaves.
+- `brkdoc.native` never imports `brkdoc.cli`, however indirectly; its oracle (the replay on the
+  real glibc) shares only the trace format with the model, never `brkdoc.sim` itself.
 
 Imports are read with `ast`, so an import inside a function or under `if TYPE_CHECKING:` counts
 too: it is still a dependency, only a later one. Importing `a.b.c` runs `a` and `a.b` first, so
@@ -60,15 +63,31 @@ class Rule:
 
 
 # `brkdoc.errors` holds the exception base classes and imports nothing: it sits below every
-# layer (the walk still checks it, so it cannot start importing I/O unnoticed).
+# layer (the walk still checks it, so it cannot start importing I/O unnoticed). So does
+# `brkdoc.glibc_constants`, glibc's fixed numbers, which the model and the live demos share;
+# its own rule keeps it a leaf with no I/O.
 RULES = (
-    Rule("brkdoc.sim", allowed=("brkdoc.sim", "brkdoc.errors"), banned=IO_MODULES),
+    Rule("brkdoc.trace", allowed=("brkdoc.trace", "brkdoc.errors"), banned=IO_MODULES),
+    Rule(
+        "brkdoc.sim",
+        allowed=("brkdoc.sim", "brkdoc.trace", "brkdoc.errors", "brkdoc.glibc_constants"),
+        banned=IO_MODULES,
+    ),
     Rule(
         "brkdoc.render",
-        allowed=("brkdoc.render", "brkdoc.sim", "brkdoc.errors"),
+        allowed=(
+            "brkdoc.render",
+            "brkdoc.sim",
+            "brkdoc.trace",
+            "brkdoc.errors",
+            "brkdoc.glibc_constants",
+        ),
         banned=IO_MODULES,
     ),
     Rule("brkdoc.native", forbidden=("brkdoc.cli",)),
+    # The replay on the real glibc shares the trace format with the model, not the model.
+    Rule("brkdoc.native.oracle", forbidden=("brkdoc.cli", "brkdoc.sim")),
+    Rule("brkdoc.glibc_constants", allowed=("brkdoc.glibc_constants",), banned=IO_MODULES),
 )
 
 
@@ -154,6 +173,7 @@ def violations(
 def test_the_package_keeps_its_layers() -> None:
     modules = scan(SRC)
     assert {"brkdoc.sim.heap", "brkdoc.render.heapmap", "brkdoc.native.oracle"} <= set(modules)
+    assert {"brkdoc.trace", "brkdoc.trace.text"} <= set(modules)
     assert violations(modules, RULES) == []
 
 
@@ -181,9 +201,14 @@ def test_a_violation_is_found_through_other_modules(tmp_path: Path) -> None:
             "brkdoc/platform.py": "from typing import TYPE_CHECKING\n"
             "if TYPE_CHECKING:\n    from brkdoc.cli import main\n",
             "brkdoc/cli/__init__.py": "",
+            # The format below the model must not lean on it, nor the oracle on the model.
+            "brkdoc/trace/__init__.py": "from brkdoc.sim.heap import Heap\n",
+            "brkdoc/native/oracle.py": "from brkdoc.trace import ops\n",
         },
     )
     found = violations(scan(tmp_path), RULES)
+    assert "brkdoc.trace -> brkdoc.sim" in found
+    assert "brkdoc.native.oracle -> brkdoc.trace -> brkdoc.sim" in found
     assert "brkdoc.sim -> brkdoc.sim.heap -> brkdoc.sim.helpers -> os.path" in found
     assert "brkdoc.render.files -> brkdoc.native" in found
     assert "brkdoc.render.figures -> brkdoc.render.files -> brkdoc.native" in found
@@ -201,9 +226,12 @@ def test_a_clean_tree_passes(tmp_path: Path) -> None:
         {
             "brkdoc/__init__.py": "",
             "brkdoc/sim/__init__.py": "import math\nfrom .heap import Heap\n",
-            "brkdoc/sim/heap.py": "import json\nclass Heap: ...\n",
+            "brkdoc/sim/heap.py": "import json\nfrom brkdoc.trace import ops\nclass Heap: ...\n",
+            "brkdoc/trace/__init__.py": "import re\nfrom brkdoc.errors import InputError\n",
+            "brkdoc/errors.py": "",
             "brkdoc/render/__init__.py": "from brkdoc.sim import Heap\n",
             "brkdoc/native/__init__.py": "import os\nfrom brkdoc.render import Heap\n",
+            "brkdoc/native/oracle.py": "import subprocess\nfrom brkdoc.trace import ops\n",
         },
     )
     assert violations(scan(tmp_path), RULES) == []

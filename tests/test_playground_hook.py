@@ -21,8 +21,9 @@ PACKAGE = ROOT / "src" / "brkdoc"
 
 def test_the_bundle_holds_the_simulator_and_what_it_imports() -> None:
     files = hook.bundle_files(PACKAGE)
-    expected = ("__init__.py", "errors.py", "sim/heap.py", "sim/jsonl.py", "render/heapmap.py",
-                "playground/api.py")  # fmt: skip
+    expected = ("__init__.py", "errors.py", "glibc_constants.py", "sim/heap.py", "sim/jsonl.py",
+                "trace/__init__.py", "trace/text.py", "trace/ids.py", "render/heapmap.py",
+                "playground/api.py", "playground/imports.py")  # fmt: skip
     for name in (f"brkdoc/{path}" for path in expected):
         assert files[name] == (PACKAGE / name.removeprefix("brkdoc/")).read_bytes()
     assert not any(

@@ -16,7 +16,15 @@ def test_top_level_surface() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["brkdoc", "brkdoc.native", "brkdoc.sim", "brkdoc.cli", "brkdoc.render", "brkdoc.bench"],
+    [
+        "brkdoc",
+        "brkdoc.native",
+        "brkdoc.sim",
+        "brkdoc.trace",
+        "brkdoc.cli",
+        "brkdoc.render",
+        "brkdoc.bench",
+    ],
 )
 def test_every_name_in_all_exists(name: str) -> None:
     module = importlib.import_module(name)
@@ -27,11 +35,11 @@ def test_every_name_in_all_exists(name: str) -> None:
 
 
 # brkdoc.doccheck exports nothing at package level (its __all__ is empty on purpose: the
-# harness is used through its submodules), so those are checked one by one, with render's and
-# bench's own.
+# harness is used through its submodules), so those are checked one by one, with render's,
+# bench's and trace's own.
 SUBMODULES = sorted(
     info.name
-    for package in ("brkdoc.render", "brkdoc.bench", "brkdoc.doccheck")
+    for package in ("brkdoc.render", "brkdoc.bench", "brkdoc.doccheck", "brkdoc.trace")
     for info in pkgutil.iter_modules(
         importlib.import_module(package).__path__, prefix=f"{package}."
     )
@@ -39,9 +47,12 @@ SUBMODULES = sorted(
 
 
 def test_the_submodules_are_found() -> None:
-    assert {"brkdoc.render.heapmap", "brkdoc.bench.report", "brkdoc.doccheck.matching"} <= set(
-        SUBMODULES
-    )
+    assert {
+        "brkdoc.render.heapmap",
+        "brkdoc.bench.report",
+        "brkdoc.doccheck.matching",
+        "brkdoc.trace.text",
+    } <= set(SUBMODULES)
 
 
 @pytest.mark.parametrize("name", SUBMODULES)

@@ -15,16 +15,8 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import Files
 
-from brkdoc.sim import (
-    M_MMAP_THRESHOLD,
-    M_TOP_PAD,
-    Heap,
-    Observation,
-    TraceOp,
-    parse_trace,
-    simulate,
-    snapshot,
-)
+from brkdoc.sim import M_MMAP_THRESHOLD, M_TOP_PAD, Heap, simulate, snapshot
+from brkdoc.trace import Observation, TraceOp, parse_trace
 from tests.loading import load_by_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +124,7 @@ def test_numbers_quoted_about_the_python_startup_trace() -> None:
     """docs/simulator/fragmentation.md and docs/notebooks/trace_timeline.py quote these."""
     ops, observations, heap = _python_startup()
     assert len(ops) == 1758
-    assert Counter(op.op for op in ops) == {"a": 841, "r": 82, "f": 835}
+    assert Counter(op.op for op in ops) == {"a": 836, "c": 5, "r": 82, "f": 835}
     breaks = [obs.brk for obs in observations]
     assert breaks[-1] == max(breaks) == 0x8E000
     assert all(later >= earlier for earlier, later in itertools.pairwise(breaks))
@@ -143,11 +135,11 @@ def test_numbers_quoted_about_the_python_startup_trace() -> None:
     assert middle == [0x450C0, 0x45120]  # "about 276 KiB up (offset 0x450c0)"
     assert [m.size for m in view.mmapped] == [266240]
     free = [c for c in view.chunks if c.state not in ("in_use", "top")]
-    assert sum(c.size for c in free) == 375_280
-    assert sum(c.state in ("tcache", "fastbin") for c in free) == 120
+    assert sum(c.size for c in free) == 375_936
+    assert sum(c.state in ("tcache", "fastbin") for c in free) == 121
     below_top, top = view.chunks[-2:]
-    assert (below_top.state, below_top.size) == ("tcache", 800)
-    assert (top.state, top.size) == ("top", 73_728)
+    assert (below_top.state, below_top.size) == ("tcache", 656)
+    assert (top.state, top.size) == ("top", 73_072)
     calls_before = len(heap.syscalls)
     heap.malloc_trim(0)
     trim_calls = heap.syscalls[calls_before:]

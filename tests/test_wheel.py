@@ -9,6 +9,7 @@ brkdoc does not declare, or a C source is missing from the wheel, a command belo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,17 @@ def test_the_wheel_ships_the_c_sources_and_declares_the_doccheck_extra(
     assert not any(
         line.startswith("Requires-Dist:") and "extra" not in line for line in text.splitlines()
     )
+    # The repository's own tools are dependency groups, which a wheel's metadata does not carry.
+    extras = {
+        line.split(":", 1)[1].strip() for line in text.splitlines() if "Provides-Extra:" in line
+    }
+    assert extras == {"doccheck"}
+    required = {
+        re.split(r"[\s\[<>=;]", line.split(":", 1)[1].strip())[0]
+        for line in text.splitlines()
+        if line.startswith("Requires-Dist:")
+    }
+    assert required == {"pytest", "sybil"}
 
 
 def test_the_fresh_environment_holds_only_brkdoc(venv: Path) -> None:

@@ -168,8 +168,27 @@
     });
   }
 
+  // A code annotation's number is a link to the annotation's tooltip, which Material adds to the
+  // page only while the annotation is open: the link has no text and leads nowhere (axe-core:
+  // link-name). The annotation itself (the focusable <aside> around the number) is what opens the
+  // tooltip, on click or keyboard focus, so the number stops being a link and the annotation gets
+  // the name instead.
+  function nameAnnotations() {
+    var indexes = document.querySelectorAll(".md-annotation > .md-annotation__index[href]");
+    indexes.forEach(function (index) {
+      var number = index.querySelector("[data-md-annotation-id]");
+      var annotation = index.parentElement;
+      index.removeAttribute("href");
+      if (number && !annotation.hasAttribute("aria-label")) {
+        var name = "Note " + number.getAttribute("data-md-annotation-id");
+        annotation.setAttribute("aria-label", name);
+      }
+    });
+  }
+
   function onEveryPage() {
     nameWidgets();
+    nameAnnotations();
     focusableNotebookCode();
   }
 

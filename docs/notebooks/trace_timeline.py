@@ -17,14 +17,15 @@
 # This notebook replays a real program's allocations in the [simulator](../../simulator/)
 # and plots two numbers after every operation: how far the program break is above its start,
 # and how many bytes sit in mmapped chunks. The trace is
-# `examples/traces/python-startup.rep`: every `malloc`, `realloc` and `free` of
+# `examples/traces/python-startup.rep`: every `malloc`, `calloc`, `realloc` and `free` of
 # `/usr/bin/python3 -S -c pass` (Python 3.11.2 on Debian 12), recorded with `brkdoc record`.
 # [Fragmentation](../../simulator/fragmentation/) draws the heap at the end of it.
 
 # %%
 from pathlib import Path
 
-from brkdoc.sim import Heap, parse_trace, simulate
+from brkdoc.sim import Heap, simulate
+from brkdoc.trace import parse_trace
 
 # The trace lives in the repository's examples/ folder; look for it from here upwards, so the
 # notebook runs from the repository root (as the site build does) or from docs/notebooks/.

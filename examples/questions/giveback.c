@@ -49,7 +49,7 @@ static void build(long id, int again)
         memset(records[id][i], 1, size);
         if (!again && i % EVERY == 0) {
             free(buffer);
-            buffer = malloc(BUFFER);
+            buffer = malloc(BUFFER);        // (1)!
             memset(buffer, 2, BUFFER);
         }
     }
@@ -64,7 +64,7 @@ static void *work(void *arg)
     pthread_barrier_wait(&step);            /* 2: measured */
     for (int i = 0; i < RECORDS; i++)
         if (i % KEEP != 0)
-            free(records[id][i]);
+            free(records[id][i]);           // (2)!
     pthread_barrier_wait(&step);            /* 3: freed; main trims or not, and measures */
     pthread_barrier_wait(&step);            /* 4: build again */
     build(id, 1);
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     pthread_barrier_wait(&step);
     pthread_barrier_wait(&step);
     if (argc > 1 && strcmp(argv[1], "trim") == 0)
-        malloc_trim(0);
+        malloc_trim(0);                     // (3)!
     long after = rss_kib() - start;
     long first = faults();
     pthread_barrier_wait(&step);

@@ -10,7 +10,6 @@ import pytest
 from brkdoc.bench.render import (
     format_bytes,
     format_ns,
-    format_size,
     markdown_costs,
     markdown_returns,
     markdown_sweep,
@@ -33,13 +32,6 @@ def report() -> BenchReport:
 )
 def test_format_ns_picks_the_unit(ns: float, text: str) -> None:
     assert format_ns(ns) == text
-
-
-@pytest.mark.parametrize(
-    ("size", "text"), [(1024, "1 KiB"), (131072, "128 KiB"), (1 << 20, "1 MiB"), (1000, "1000 B")]
-)
-def test_format_size(size: int, text: str) -> None:
-    assert format_size(size) == text
 
 
 def test_format_bytes_shows_partial_mebibytes() -> None:

@@ -27,11 +27,14 @@ _REPORT = """
 import sys
 from pathlib import Path
 import brkdoc.sim.heap
-from brkdoc.sim import Heap, MallocAbort, format_observation, format_strace, format_view
-from brkdoc.sim import parse_trace, simulate, snapshot
+import brkdoc.trace.text
+from brkdoc.sim import Heap, MallocAbort, format_strace, format_view
+from brkdoc.sim import simulate, snapshot
 from brkdoc.sim.trace import summarize
+from brkdoc.trace import format_observation, parse_trace
 
 print(brkdoc.sim.heap.__file__)
+print(brkdoc.trace.text.__file__)
 for name in sys.argv[1:]:
     lines = Path(name).read_text(encoding="latin-1").splitlines()
     heap = Heap()
@@ -51,7 +54,7 @@ except MallocAbort as error:
 """
 
 
-def _report(traces: list[Path], pythonpath: Path | None) -> tuple[str, str]:
+def _report(traces: list[Path], pythonpath: Path | None) -> tuple[tuple[str, str], str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if pythonpath is not None:
@@ -63,8 +66,8 @@ def _report(traces: list[Path], pythonpath: Path | None) -> tuple[str, str]:
         env=env,
         check=True,
     )
-    where, _, report = done.stdout.partition("\n")
-    return where, report
+    heap_from, trace_from, report = done.stdout.split("\n", 2)
+    return (heap_from, trace_from), report
 
 
 @pytest.mark.slow
@@ -76,10 +79,13 @@ def test_the_compiled_model_reports_exactly_what_the_pure_model_reports(tmp_path
     assert len(traces) >= 13
     pure_from, pure = _report(traces, None)
     compiled_from, compiled = _report(traces, folder)
-    # Both really ran what they claim: a .py file, and an extension module from the copy.
-    assert pure_from == str(ROOT / "src" / "brkdoc" / "sim" / "heap.py")
-    assert compiled_from.startswith(str(folder))
-    assert compiled_from.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
+    # Both really ran what they claim: .py files, and extension modules from the copy (the
+    # model's and the trace format's, which its hot loop calls).
+    source = ROOT / "src" / "brkdoc"
+    assert pure_from == (str(source / "sim" / "heap.py"), str(source / "trace" / "text.py"))
+    for module in compiled_from:
+        assert module.startswith(str(folder))
+        assert module.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
     assert "abort: free(): double free detected in tcache 2" in pure
     assert pure.count("\n") > 100_000
     assert compiled == pure
@@ -89,5 +95,7 @@ def test_the_build_key_follows_the_source() -> None:
     key = compiled_sim.build_key()
     assert key == compiled_sim.build_key()
     assert len(key) == 64
-    assert {"allocate", "bins", "heap", "trace"} <= set(compiled_sim.MODULES)
-    assert "__init__" not in compiled_sim.MODULES
+    assert {"sim/allocate", "sim/bins", "sim/heap", "sim/trace", "trace/text", "trace/ids"} <= set(
+        compiled_sim.MODULES
+    )
+    assert not [name for name in compiled_sim.MODULES if name.endswith("/__init__")]

@@ -182,7 +182,9 @@ def _built(site_dir: Path, name: str) -> ReferencePage:
 
 
 def test_the_reference_has_pages() -> None:
-    assert {"reference/sim", "reference/native", "reference/render"} <= set(REFERENCE_PAGES)
+    assert {"reference/sim", "reference/trace", "reference/native", "reference/render"} <= set(
+        REFERENCE_PAGES
+    )
 
 
 @pytest.mark.parametrize("name", REFERENCE_PAGES)

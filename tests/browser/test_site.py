@@ -10,8 +10,10 @@ import markdown  # type: ignore[import-untyped]  # Python-Markdown ships no type
 import pytest
 from playwright.sync_api import Page, expect
 
+from brkdoc.doccheck.snippets import expand_snippets
+
 from .conftest import Session
-from .site import BASE_PATH, SitePage, notebook_pages, site_pages
+from .site import BASE_PATH, DOCS, ROOT, SitePage, notebook_pages, site_pages
 
 pytestmark = pytest.mark.browser
 
@@ -131,7 +133,6 @@ def _render_like_the_site(source: str) -> str:
             extensions=["pymdownx.highlight", "pymdownx.superfences"],
             extension_configs={
                 "pymdownx.highlight": {
-                    "anchor_linenums": True,
                     "line_spans": "__span",
                     "pygments_lang_class": True,
                 }
@@ -291,3 +292,57 @@ def test_missing_page_gets_the_404_page(session: Session) -> None:
     assert [m for m in session.traffic.console_errors if not m.startswith(missing)] == []
     assert len(session.traffic.console_errors) <= 1
     assert session.traffic.foreign == []
+
+
+def _page_source(site_page: SitePage) -> str:
+    """A page's Markdown with its `--8<--` includes expanded, as the site renders it."""
+    return expand_snippets((DOCS / site_page.source).read_text(encoding="utf-8"), ROOT)
+
+
+def _annotated_pages() -> list[tuple[SitePage, int]]:
+    """Pages whose C listings carry code annotations, with the number of markers on each."""
+    found = []
+    for site_page in site_pages():
+        if site_page.notebook:
+            continue
+        text = _page_source(site_page)
+        markers = len(re.findall(r"// \(\d+\)!", text))
+        if markers:
+            found.append((site_page, markers))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("target", "markers"), _annotated_pages(), ids=[page.path for page, _ in _annotated_pages()]
+)
+def test_code_annotations_open_and_stay_out_of_the_copied_code(
+    session: Session, target: SitePage, markers: int
+) -> None:
+    page = _open_home(session)
+    _navigate_instantly(page, target.path)
+    annotations = page.locator("div.language-c .md-annotation")
+    expect(annotations).to_have_count(markers)
+    # docs/assets/copy-commands.js names each annotation and unlinks its number, whose target
+    # exists only while the annotation is open (axe-core: link-name; the link check).
+    expect(annotations.first).to_have_attribute("aria-label", "Note 1")
+    expect(page.locator(".md-annotation a[href]")).to_have_count(0)
+    # The numbered list after each annotated block became the annotations' contents.
+    first = annotations.first
+    first.scroll_into_view_if_needed()
+    # The marker pulses until it is first opened, so it never holds still for a plain click.
+    first.locator(".md-annotation__index").click(force=True)
+    expect(first.locator(".md-tooltip__inner")).to_be_visible()
+    assert first.locator(".md-tooltip__inner").inner_text().strip()
+    block = page.locator("div.language-c:has(.md-annotation)").first
+    block.hover()
+    page.evaluate("navigator.clipboard.writeText('clipboard not written')")
+    block.locator("[data-clipboard-target]").click()
+    copied = str(page.evaluate("navigator.clipboard.readText()"))
+    # What is copied is the listing as the page's source has it, without the markers.
+    source = _page_source(target)
+    listing = next(
+        body for body in re.findall(r"```c[^\n]*\n(.*?)```", source, re.S) if "// (1)!" in body
+    )
+    expected = [re.sub(r"\s*// \(\d+\)!$", "", line).rstrip() for line in listing.splitlines()]
+    assert [line.rstrip() for line in copied.splitlines()] == expected
+    assert session.traffic.console_errors == []

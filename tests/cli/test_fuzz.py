@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from brkdoc.cli import main
 from brkdoc.errors import InputError
 from brkdoc.platform import glibc_version
-from brkdoc.sim import parse_trace
+from brkdoc.trace import parse_trace
 
 # Example counts keep the whole file to a few seconds of work; past findings are @examples.
 PARSER = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,7 +68,8 @@ def test_the_parser_accepts_or_names_the_line(data: bytes) -> None:
     for op in ops:
         assert op.op in {"a", "r", "f"}
         assert 0 <= op.id < 2**64
-        assert op.size is None or 0 <= op.size < 2**64
+        assert 0 <= op.size < 2**64
+        assert op.op != "f" or op.size == 0
 
 
 def _check_input_error(error: InputError) -> None:

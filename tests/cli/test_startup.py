@@ -6,7 +6,13 @@ import subprocess
 import sys
 
 # Each is imported by one command's handler only; none is needed to parse arguments.
-HANDLER_ONLY = ("brkdoc.bench", "brkdoc.native.oracle", "brkdoc.native.record")
+HANDLER_ONLY = (
+    "brkdoc.bench",
+    "brkdoc.native.compare",
+    "brkdoc.native.oracle",
+    "brkdoc.native.record",
+    "brkdoc.native.versions",
+)
 
 
 def test_help_imports_no_command_implementation() -> None:

@@ -11,6 +11,8 @@ import pytest
 
 from brkdoc.cli import main
 from brkdoc.native.glibcs import locked_builds
+from brkdoc.sim import GLIBC_2_36, simulate
+from brkdoc.trace import TraceOp, parse_trace
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -319,3 +321,40 @@ def test_calloc_lines_replay_and_simulate_alike(tmp_path: Path, version: str) ->
     lines = [json.loads(line) for line in model.stdout.splitlines()]
     assert [line["op"] for line in lines] == ["a", "f", "c", "c", "f"]
     assert all(list(line) == KEYS for line in lines)
+
+
+def _replay_returns(
+    monkeypatch: pytest.MonkeyPatch, ops: list[TraceOp], done: int, stop: str | None
+) -> None:
+    """Make compare's replay report the model's own first `done` observations, then `stop`."""
+    from brkdoc.native import compare  # noqa: PLC0415  (patched here only)
+
+    recorded = list(simulate(ops[:done], GLIBC_2_36))
+    monkeypatch.setattr(compare, "replay_trace", lambda ops, glibc=None: (recorded, stop))
+
+
+def test_compare_reports_the_model_stopping_where_glibc_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "twice.rep"
+    trace.write_text("1\n3\na 0 50\nf 0\nf 0\n")
+    _replay_returns(monkeypatch, list(parse_trace(trace.read_text().splitlines(), "t")), 2, None)
+    assert main(["compare", str(trace), "--glibc", "2.36"]) == 1
+    assert capsys.readouterr().out == (
+        f"{trace}: op 2 (line 5): the model aborts: free(): double free detected in tcache 2\n"
+        "  glibc: does not abort there\n"
+    )
+
+
+def test_compare_reports_glibc_stopping_where_the_model_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "once.rep"
+    trace.write_text("1\n2\na 0 50\nf 0\n")
+    ops = list(parse_trace(trace.read_text().splitlines(), "t"))
+    _replay_returns(monkeypatch, ops, 1, "free(): invalid pointer")
+    assert main(["compare", str(trace), "--glibc", "2.36"]) == 1
+    assert capsys.readouterr().out == (
+        f"{trace}: op 1 (line 4): glibc aborts: free(): invalid pointer\n"
+        "  the model does not abort there\n"
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import compileall
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,7 +121,18 @@ def test_bytecode_is_brought_up_to_date_before_a_child_starts(tmp_path: Path) ->
     assert list((package / "__pycache__").glob("mod.*.pyc"))
 
 
-def test_run_in_child_compiles_brkdoc_first() -> None:
+def test_run_in_child_compiles_brkdoc_first_and_once_per_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walked: list[str] = []
+    real_walk = compileall.compile_dir
+
+    def counting_walk(folder: str, **options: Any) -> bool:
+        walked.append(folder)
+        return real_walk(folder, **options)
+
+    monkeypatch.setattr(compileall, "compile_dir", counting_walk)
     compile_package.cache_clear()
     run_in_child("json:dumps", args=[1])
-    assert compile_package.cache_info().currsize == 1
+    run_in_child("json:dumps", args=[2])
+    assert walked == [str(Path(child.__file__).resolve().parents[1])]

@@ -13,7 +13,7 @@ import pytest
 from brkdoc.errors import NotGlibcError
 from brkdoc.native import libc
 from brkdoc.native.child import run_in_child
-from brkdoc.native.demos.result import CHUNK_HEADER, PAGE, mmapped_chunk_size
+from brkdoc.native.demos.result import CHUNK_HDR_SZ, PAGE, mmapped_chunk_size
 from brkdoc.native.procfs import read_maps
 from brkdoc.platform import glibc_version
 
@@ -70,7 +70,7 @@ def test_a_block_above_any_threshold_is_counted_as_mmapped() -> None:
     libc.free(block)
     assert after.hblks - before.hblks == 1
     assert after.hblkhd - before.hblkhd == mmapped_chunk_size(size)
-    assert block % PAGE == CHUNK_HEADER
+    assert block % PAGE == CHUNK_HDR_SZ
 
 
 def test_mmap_mremap_madvise_munmap() -> None:

@@ -18,14 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brkdoc.native.compare import Stop, compare_trace
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
+    CRASH_PREFIX,
     OP_CALLOC,
     OP_FREE,
     OP_MALLOC,
     OP_MALLOPT,
     OP_REALLOC,
     OP_TRIM,
+    describe_stop,
     replay_raw,
     replay_trace,
 )
@@ -39,12 +42,17 @@ from brkdoc.sim import (
     PROFILES,
     Heap,
     MallocAbort,
-    TraceOp,
     get_profile,
-    parse_trace,
     simulate,
 )
-from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
+from brkdoc.trace import TraceOp, parse_trace
+from tests.native.replaying import (
+    SYSCALL_CASES,
+    model_results,
+    real_results,
+    run_records_on,
+    strace_of_replay,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
@@ -74,11 +82,8 @@ def test_shared_traces_are_present() -> None:
 
 
 def _compare_trace(ops: list[TraceOp]) -> None:
-    real, abort = replay_trace(ops)
-    model = list(simulate(ops, PROFILE))
-    assert abort is None
-    for expected, got in zip(real, model, strict=True):
-        assert got == expected, f"first difference at op {got.i}"
+    found = compare_trace(ops, PROFILE)
+    assert (found.verdict, found.agreeing) == ("agree", len(ops)), f"parted at {found.at}"
 
 
 @pytest.mark.parametrize("path", _trace_files(), ids=lambda p: p.name)
@@ -87,50 +92,14 @@ def test_shared_trace_agrees(path: Path) -> None:
     _compare_trace(ops)
 
 
-def _model_results(records: Sequence[Record]) -> list[tuple[int | None, bool, int, int]]:
-    """Run raw records through the model, reporting what replay.c reports."""
-    heap = Heap(PROFILE)
-    table: dict[int, int] = {}
-    results: list[tuple[int | None, bool, int, int]] = []
-    for op, slot, arg in records:
-        pointer: int | None = None
-        if op == OP_MALLOC:
-            pointer = table[slot] = heap.malloc(arg)
-        elif op == OP_REALLOC:
-            pointer = table[slot] = heap.realloc(table.get(slot, 0), arg)
-        elif op == OP_CALLOC:
-            pointer = table[slot] = heap.calloc(1, arg)
-        elif op == OP_FREE:
-            heap.free(table.get(slot, 0))
-        elif op == OP_MALLOPT:
-            assert heap.mallopt(slot, arg) == 1
-        elif op == OP_TRIM:
-            heap.malloc_trim(arg)
-        mapped = bool(pointer) and heap.is_mmapped(pointer)  # type: ignore[arg-type]
-        offset = heap.offset(pointer) if pointer and not mapped else None
-        results.append((offset, mapped, heap.brk, heap.mmapped))
-    return results
-
-
 def _compare_records(records: Sequence[Record]) -> None:
-    slots = 1 + max((slot for op, slot, _ in records if op not in (OP_MALLOPT, OP_TRIM)), default=0)
-    outcome = replay_raw(records, slots)
-    assert outcome.abort_message is None
-    real = [
-        (
-            r.pointer - outcome.initial_break if r.pointer and not r.mmapped_chunk else None,
-            r.mmapped_chunk,
-            r.brk,
-            r.mmapped,
-        )
-        for r, (op, _, _) in zip(outcome.results, records, strict=True)
-    ]
-    # mallopt/malloc_trim return ints, not pointers: compare only brk and mmapped for them.
-    model = _model_results(records)
-    for index, ((op, _, _), want, have) in enumerate(zip(records, real, model, strict=True)):
-        skip = 2 if op in (OP_MALLOPT, OP_TRIM, OP_FREE) else 0
-        expected, got = want[skip:], have[skip:]
-        assert got == expected, f"op {index} {records[index]}: model {got}, glibc {expected}"
+    real, real_abort = real_results(records)
+    model, model_abort = model_results(records, PROFILE)
+    assert (real_abort, model_abort) == (None, None)
+    for index, (record, want, have) in enumerate(zip(records, real, model, strict=True)):
+        if record[0] == OP_MALLOPT:
+            assert have[0] == 1, f"op {index} {record}: the model refused the mallopt"
+        assert have == want, f"op {index} {record}: model {have}, glibc {want}"
 
 
 # ---------------------------------------------------------------- targeted cases
@@ -291,13 +260,12 @@ def test_malloc_trim_with_a_minimal_top() -> None:
 
 def test_double_free_aborts_with_glibcs_message() -> None:
     ops = list(parse_trace(["1", "3", "a 0 50", "f 0", "f 0"], "double.rep"))
-    real, abort = replay_trace(ops)
-    assert abort == "free(): double free detected in tcache 2"
-    heap = Heap(PROFILE)
-    model = simulate(ops, PROFILE, heap)
-    assert [next(model), next(model)] == real
-    with pytest.raises(MallocAbort, match="double free detected in tcache 2"):
-        next(model)
+    found = compare_trace(ops, PROFILE)
+    assert (found.verdict, found.agreeing) == ("both-abort", 2)
+    assert isinstance(found.at, Stop)
+    assert found.at.glibc_stop == "free(): double free detected in tcache 2"
+    assert isinstance(found.at.model_error, MallocAbort)
+    assert str(found.at.model_error) == found.at.glibc_stop
 
 
 def test_fasttop_double_free_aborts_with_glibcs_message() -> None:
@@ -306,9 +274,9 @@ def test_fasttop_double_free_aborts_with_glibcs_message() -> None:
     records.append((OP_FREE, 7, 0))
     outcome = replay_raw(records, 8)
     assert outcome.abort_message == "double free or corruption (fasttop)"
-    with pytest.raises(MallocAbort) as caught:
-        _model_results(records)
-    assert str(caught.value) == outcome.abort_message
+    model, model_abort = model_results(records, PROFILE)
+    assert model_abort == outcome.abort_message
+    assert len(model) == len(outcome.results) == len(records) - 1
 
 
 # ---------------------------------------------------------------- randomized traces
@@ -336,7 +304,7 @@ def _traces(draw: st.DrawFn) -> list[TraceOp]:
             block = live[draw(st.integers(0, len(live) - 1))]
             if kind == "f":
                 live.remove(block)
-                ops.append(TraceOp(line, "f", block, None))
+                ops.append(TraceOp(line, "f", block, 0))
             else:
                 size = draw(st.one_of(_SIZES, st.just(0)))
                 ops.append(TraceOp(line, "r", block, size))
@@ -404,7 +372,7 @@ def _busy_small_traces(draw: st.DrawFn) -> list[TraceOp]:
             live.append(line)
         elif kind == "f":
             block = live.pop(draw(st.integers(0, len(live) - 1)))
-            ops.append(TraceOp(line, "f", block, None))
+            ops.append(TraceOp(line, "f", block, 0))
         else:
             block = live[draw(st.integers(0, len(live) - 1))]
             ops.append(TraceOp(line, "r", block, draw(sizes)))
@@ -427,7 +395,7 @@ def test_a_long_generated_trace_agrees() -> None:
         if live and (roll < 0.45 or len(live) >= 3000):
             index = rng.randrange(len(live))
             live[index], live[-1] = live[-1], live[index]
-            ops.append(TraceOp(line, "f", live.pop(), None))
+            ops.append(TraceOp(line, "f", live.pop(), 0))
         elif live and roll < 0.55:
             ops.append(TraceOp(line, "r", rng.choice(live), _generated_size(rng)))
         else:
@@ -463,3 +431,10 @@ def test_a_crashing_replay_names_the_signal_and_keeps_the_completed_ops() -> Non
     assert message == "killed by SIGSEGV (Segmentation fault)"
     assert [obs.op for obs in real] == ["a", "f"]
     assert real[0].where == "mmap"
+
+
+def test_a_stopped_replay_is_named_as_an_abort_or_a_crash() -> None:
+    assert describe_stop("free(): invalid pointer") == "glibc aborted: free(): invalid pointer"
+    assert describe_stop(f"{CRASH_PREFIX}SIGSEGV (Segmentation fault)") == (
+        "glibc's replay was killed by SIGSEGV (Segmentation fault)"
+    )

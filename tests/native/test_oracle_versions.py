@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brkdoc.native.compare import compare_trace
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.native.oracle import (
     OP_CALLOC,
@@ -28,8 +29,6 @@ from brkdoc.native.oracle import (
     OP_MALLOPT,
     OP_REALLOC,
     OP_TRIM,
-    replay_raw,
-    replay_trace,
 )
 from brkdoc.sim import (
     M_MMAP_THRESHOLD,
@@ -38,21 +37,22 @@ from brkdoc.sim import (
     M_TRIM_THRESHOLD,
     PROFILES,
     Heap,
-    MallocAbort,
-    TraceOp,
     get_profile,
-    parse_trace,
-    simulate,
 )
-from tests.native.replaying import SYSCALL_CASES, run_records_on, strace_of_replay
+from brkdoc.trace import TraceOp, parse_trace
+from tests.native.replaying import (
+    SYSCALL_CASES,
+    Result,
+    model_results,
+    real_results,
+    run_records_on,
+    strace_of_replay,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "examples" / "traces" / "csapp"
 MiB = 1 << 20
 Record = tuple[int, int, int]
-# What replay.c reports per call: heap offset (None for mmap/NULL), mmapped flag, break, hblkhd.
-# For mallopt and malloc_trim the first field is their return value.
-Result = tuple[int | None, bool, int, int]
 
 
 def test_profiles_are_the_checked_versions() -> None:
@@ -63,47 +63,11 @@ def test_profiles_are_the_checked_versions() -> None:
 
 
 def _real(version: str, records: Sequence[Record]) -> tuple[list[Result], str | None]:
-    used = [slot for op, slot, _ in records if op not in (OP_MALLOPT, OP_TRIM)]
-    outcome = replay_raw(records, 1 + max(used, default=0), glibc=version)
-    results: list[Result] = []
-    for raw, (op, _, _) in zip(outcome.results, records, strict=False):
-        if op in (OP_MALLOPT, OP_TRIM):
-            results.append((raw.pointer, False, raw.brk, raw.mmapped))
-        elif raw.pointer and not raw.mmapped_chunk:
-            results.append((raw.pointer - outcome.initial_break, False, raw.brk, raw.mmapped))
-        else:
-            results.append((None, raw.mmapped_chunk, raw.brk, raw.mmapped))
-    return results, outcome.abort_message
+    return real_results(records, version)
 
 
 def _model(version: str, records: Sequence[Record]) -> tuple[list[Result], str | None]:
-    heap = Heap(get_profile(version))
-    table: dict[int, int] = {}
-    results: list[Result] = []
-    try:
-        for op, slot, arg in records:
-            if op == OP_MALLOPT:
-                results.append((heap.mallopt(slot, arg), False, heap.brk, heap.mmapped))
-                continue
-            if op == OP_TRIM:
-                results.append((heap.malloc_trim(arg), False, heap.brk, heap.mmapped))
-                continue
-            pointer = 0
-            if op == OP_MALLOC:
-                pointer = table[slot] = heap.malloc(arg)
-            elif op == OP_CALLOC:
-                pointer = table[slot] = heap.calloc(1, arg)
-            elif op == OP_REALLOC:
-                pointer = table[slot] = heap.realloc(table.get(slot, 0), arg)
-            else:
-                heap.free(table.get(slot, 0))
-            if pointer and not heap.is_mmapped(pointer):
-                results.append((heap.offset(pointer), False, heap.brk, heap.mmapped))
-            else:
-                results.append((None, bool(pointer), heap.brk, heap.mmapped))
-    except MallocAbort as error:
-        return results, error.message
-    return results, None
+    return model_results(records, get_profile(version))
 
 
 def _assert_exact(version: str, records: Sequence[Record]) -> None:
@@ -117,12 +81,9 @@ def _assert_exact(version: str, records: Sequence[Record]) -> None:
 
 
 def _compare_trace(version: str, ops: list[TraceOp]) -> int:
-    real, abort = replay_trace(ops, glibc=version)
-    model = list(simulate(ops, get_profile(version)))
-    assert abort is None
-    for expected, got in zip(real, model, strict=True):
-        assert got == expected, f"glibc {version}: first difference at op {got.i}"
-    return len(real)
+    found = compare_trace(ops, get_profile(version), glibc=version)
+    assert found.verdict == "agree", f"glibc {version}: parted at {found.at}"
+    return found.agreeing
 
 
 # ---------------------------------------------------------------- CS:APP and random traces
@@ -166,7 +127,7 @@ def _traces(draw: st.DrawFn) -> list[TraceOp]:
         block = live[draw(st.integers(0, len(live) - 1))]
         if kind == "f":
             live.remove(block)
-            ops.append(TraceOp(line, "f", block, None))
+            ops.append(TraceOp(line, "f", block, 0))
         else:
             size = draw(st.one_of(_SIZES, st.just(0)))
             ops.append(TraceOp(line, "r", block, size))

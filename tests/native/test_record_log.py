@@ -58,7 +58,7 @@ def test_calls_become_operations_on_ids() -> None:
     ops = convert_calls(calls, stats)
     assert ops == [
         "a 0 100",
-        "a 1 200",
+        "c 1 200",
         "r 0 5000",
         "f 1",
         "a 2 64",
@@ -75,10 +75,27 @@ def test_calls_become_operations_on_ids() -> None:
     assert (stats.failed_calls, stats.unmatched_frees, stats.unmatched_reallocs) == (2, 1, 1)
 
 
-def test_calloc_is_written_in_one_place() -> None:
+def test_calloc_becomes_a_calloc_of_the_product() -> None:
     stats = TraceStats()
-    assert convert_calls(["c 1 10 3 8"], stats) == ["a 0 24"]
-    assert stats.notes() == ["1 calloc call(s), recorded as malloc"]
+    # calloc(3, 8), calloc(0, 16) and calloc(2**31, 2**31): each a calloc(1, COUNT*SIZE).
+    calls = ["c 1 10 3 8", "c 1 20 0 10", "c 1 30 80000000 80000000", "f 1 10"]
+    assert convert_calls(calls, stats) == ["c 0 24", "c 1 0", f"c 2 {2**62}", "f 0"]
+    assert stats.calloc_calls == 3
+    assert stats.notes() == []  # the trace says everything these calls did
+
+
+def test_a_calloc_whose_product_overflows_is_a_failed_call() -> None:
+    # glibc's calloc returns NULL (ENOMEM) when COUNT*SIZE does not fit in a size_t; the preload
+    # logs that NULL, and the call is dropped like any failed allocation.
+    stats = TraceStats()
+    assert convert_calls(["c 1 0 2 8000000000000000", "m 1 10 8"], stats) == ["a 0 8"]
+    assert (stats.failed_calls, stats.calloc_calls) == (1, 0)
+    assert stats.notes() == ["1 failed allocation(s), dropped"]
+
+
+def test_a_calloc_that_returned_a_block_for_an_overflowing_product_is_malformed() -> None:
+    with pytest.raises(LogError, match=r"500\.0: call 2 is malformed: 'c 1 10 2 8000000000000000'"):
+        convert_calls(["m 1 20 8", "c 1 10 2 8000000000000000"], TraceStats(), "500.0")
 
 
 def test_threads_are_counted_and_the_replay_caveat_is_said() -> None:

@@ -9,7 +9,7 @@ import pytest
 from brkdoc.errors import BrkdocError
 from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
 from brkdoc.native.versions import VersionRun, VersionsReport, run_versions, strace_counts
-from brkdoc.sim import Observation, TraceOp, parse_trace
+from brkdoc.trace import Observation, TraceOp, parse_trace
 
 # The first malloc(24) of a fresh process, then a realloc(1000 -> 500) whose split-off tail
 # 2.43 reuses for the next malloc(400), then frees.

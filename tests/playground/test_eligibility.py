@@ -13,6 +13,7 @@ from brkdoc.playground.eligibility import verdict
         "from brkdoc.sim import Heap\nprint(Heap().brk)",
         "import brkdoc.sim.trace\nimport json, math\nfrom collections import Counter",
         "from __future__ import annotations\nfrom brkdoc.sim.view import format_view",
+        "from brkdoc.trace import parse_trace\nprint(list(parse_trace(['1', '0'], 't')))",
         "print(sum(range(10)))",
     ],
 )

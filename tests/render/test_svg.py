@@ -27,6 +27,23 @@ def test_format_size(size: int, text: str) -> None:
     assert format_size(size) == text
 
 
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (1000, "1000 B"),
+        (1024, "1 KiB"),
+        (40016, "40016 B"),
+        (131072, "128 KiB"),
+        (135_200, "135200 B"),
+        (1 << 20, "1 MiB"),
+        (14_000_000, "14000000 B"),
+    ],
+)
+def test_exact_format_size_keeps_bytes_that_are_not_whole_units(size: int, text: str) -> None:
+    # The benchmark tables print request sizes this way.
+    assert format_size(size, exact=True) == text
+
+
 def test_num_drops_trailing_zeros() -> None:
     assert [num(1.0), num(1.5), num(1.256), num(-0.001)] == ["1", "1.5", "1.26", "0"]
 

@@ -8,9 +8,10 @@ import pytest
 
 from brkdoc.cli import main
 from brkdoc.errors import BrkdocError
-from brkdoc.sim import format_observation, parse_trace, simulate
+from brkdoc.sim import simulate
 from brkdoc.sim.jsonl import jsonl_lines
 from brkdoc.sim.profiles import PROFILES, Profile
+from brkdoc.trace import format_observation, parse_trace
 
 TRACE = ["2", "4", "a 0 40000", "a 1 200000", "f 1", "r 0 100"]
 DOUBLE_FREE = ["1", "3", "a 0 24", "f 0", "f 0"]

@@ -20,6 +20,7 @@ from brkdoc.sim import (
     request2size,
 )
 from brkdoc.sim.params import SIZE_SZ
+from brkdoc.sim.profiles import NoProfileError, choose_profile
 
 
 def test_the_five_versions_in_order() -> None:
@@ -116,3 +117,38 @@ def test_2_31_refuses_an_mmap_threshold_above_32_mib() -> None:
     assert Heap(GLIBC_2_31).mallopt(-3, 32 * 1024 * 1024 + 1) == 0
     assert Heap(GLIBC_2_31).mallopt(-3, 32 * 1024 * 1024) == 1
     assert Heap(GLIBC_2_36).mallopt(-3, 64 * 1024 * 1024) == 1
+
+
+@pytest.mark.parametrize(
+    ("requested", "running", "chosen"),
+    [
+        ("2.43", "2.36", "2.43"),
+        (None, "2.41", "2.41"),
+        ("2.31", None, "2.31"),
+        ("2.44", "2.39", "2.44"),
+    ],
+)
+def test_the_profile_asked_for_else_the_running_glibcs(
+    requested: str | None, running: str | None, chosen: str
+) -> None:
+    assert choose_profile(requested, running) is PROFILES[chosen]
+
+
+@pytest.mark.parametrize(
+    ("running", "found"),
+    [("2.39", "the running glibc is 2.39"), (None, "the running C library is not glibc")],
+)
+def test_no_profile_for_the_running_c_library_is_a_usage_error(
+    running: str | None, found: str
+) -> None:
+    with pytest.raises(NoProfileError) as caught:
+        choose_profile(None, running)
+    assert str(caught.value) == (
+        f"{found}, which no profile models; choose one with --glibc (2.31, 2.36, 2.41, 2.43, 2.44)"
+    )
+    assert caught.value.exit_status == 2
+
+
+def test_a_version_asked_for_must_be_modelled() -> None:
+    with pytest.raises(UnknownVersion):
+        choose_profile("2.39", "2.36")

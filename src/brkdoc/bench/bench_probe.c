@@ -26,6 +26,9 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
+/* glibc's initial mmap threshold, DEFAULT_MMAP_THRESHOLD in malloc/malloc.c (glibc-2.36); malloc.h
+   does not export it. */
+#define DEFAULT_MMAP_THRESHOLD (128 * 1024)
 #define MAX_SAMPLES 64
 
 static int scale = 1;
@@ -366,7 +369,7 @@ static void run_vma(void) {
     munmap(area, (size_t)extra * 2 * PAGE);
 
     /* glibc: n blocks above the threshold, threshold fixed so every one is mmapped. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD);
     int blocks = scale ? 100 : 10;
     static void *big[100];
     before = vma_count();
@@ -411,7 +414,7 @@ static double malloc_free(size_t size, int touch) {
 
 static void run_malloc(int dynamic) {
     /* Setting M_MMAP_THRESHOLD, even to its default, switches the dynamic threshold off. */
-    if (!dynamic && mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1) die("mallopt");
+    if (!dynamic && mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD) != 1) die("mallopt");
     for (size_t i = 0; i < sizeof sweep_sizes / sizeof sweep_sizes[0]; i++) {
         char size[24];
         snprintf(size, sizeof size, "%zu", sweep_sizes[i]);
@@ -430,7 +433,7 @@ static void run_return(void) {
     emit_count("return_bytes", (long)len);
 
     /* free() of an mmapped block: munmap, immediately. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD);
     for (int r = 0; r < rounds; r++) {
         char *p = malloc(len);
         if (!p) die("malloc");

@@ -7,13 +7,12 @@ compiled once per source version (the binary's name carries a hash of the source
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
-from brkdoc.native.build import clean_malloc_environment, compile_cached
+from brkdoc.native.build import compile_cached, run_helper
 
 __all__ = ["EXPERIMENTS", "compile_probe", "parse_probe_output", "run_experiment"]
 
@@ -59,22 +58,13 @@ def run_experiment(
     """Run one experiment in a child process and return its measurements."""
     if experiment not in EXPERIMENTS:
         raise BrkdocError(f"unknown bench experiment {experiment!r}")
-    # The probe measures glibc's own defaults: tunables from the caller's shell would skew them.
-    child_env = clean_malloc_environment(env)
-    try:
-        result = subprocess.run(
-            [str(probe), experiment, "0" if quick else "1"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=_TIMEOUT_SECONDS,
-            env=child_env,
-        )
-    except subprocess.TimeoutExpired:
-        raise BrkdocError(
-            f"bench experiment {experiment!r} took over {_TIMEOUT_SECONDS} s"
-        ) from None
-    if result.returncode != 0:
-        detail = result.stderr.strip() or f"exit status {result.returncode}"
-        raise BrkdocError(f"bench experiment {experiment!r} failed: {detail}")
-    return parse_probe_output(result.stdout)
+    # The probe measures glibc's own defaults: tunables from the caller's shell (or from `env`,
+    # the environment to start from) would skew them, so run_helper removes them.
+    done = run_helper(
+        [str(probe), experiment, "0" if quick else "1"],
+        environ=env,
+        timeout=_TIMEOUT_SECONDS,
+        timed_out=f"bench experiment {experiment!r} took over {_TIMEOUT_SECONDS} s",
+        failed=f"bench experiment {experiment!r} failed",
+    )
+    return parse_probe_output(done.stdout.decode(errors="replace"))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from brkdoc.bench.report import GROUPS, BenchReport
-from brkdoc.render.svg import format_size as render_format_size
+from brkdoc.render.svg import format_size
 
 __all__ = [
     "format_bytes",
     "format_ns",
-    "format_size",
     "markdown_costs",
     "markdown_machine",
     "markdown_returns",
@@ -30,16 +29,12 @@ def format_ns(ns: float) -> str:
     return f"{ns:.3g} ns"
 
 
-def format_size(size: int) -> str:
-    """A request size the way the pages write it: 4 KiB, 128 KiB, 1 MiB, or exact bytes."""
-    return render_format_size(size, exact=True)
-
-
 def format_bytes(count: int) -> str:
+    """A byte count: whole KiB or MiB, else MiB to two decimals, and "0" for nothing."""
     if count <= 0:
         return "0"
     if count % 1024 == 0:
-        return format_size(count)
+        return format_size(count, exact=True)
     return f"{count / (1 << 20):.2f} MiB"
 
 
@@ -85,7 +80,7 @@ def text_report(report: BenchReport) -> str:
         [r.what, r.syscall, format_ns(r.ns), format_bytes(r.rss_returned)] for r in report.returns
     ]
     out += [
-        f"Returning a touched {format_size(report.return_bytes)} block",
+        f"Returning a touched {format_size(report.return_bytes, exact=True)} block",
         *_table(["operation", "syscall", "median", "RSS returned"], ret_rows, {2, 3}),
     ]
     return "\n".join(out)
@@ -128,7 +123,7 @@ def _sweep_rows(report: BenchReport) -> list[list[str]]:
     """One row a request size: malloc + free cost with the dynamic threshold on and off."""
     return [
         [
-            format_size(p.size),
+            format_size(p.size, exact=True),
             format_ns(p.dynamic_ns),
             format_ns(p.fixed_ns),
             format_ns(p.dynamic_touched_ns),

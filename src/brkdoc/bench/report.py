@@ -126,77 +126,127 @@ def _need(raw: Mapping[str, Mapping[str, float]], experiment: str, name: str) ->
         raise BrkdocError(f"bench result is missing {experiment}.{name}") from None
 
 
-def _costs(raw: Mapping[str, Mapping[str, float]]) -> list[CostRow]:
-    k = raw["kernel"]
-    rows: list[CostRow] = []
+@dataclass(frozen=True)
+class _ReadCost:
+    """A cost row whose value is one probe measurement, as it is. An `optional` one is left out
+    when the machine could not measure it (no transparent huge pages)."""
+
+    group: str  # a key of GROUPS
+    what: str
+    experiment: str
+    value: str
+    per: str
+    optional: bool = False
+
+
+# The heap and a mapping grown by the same sizes: (pages, the probe's name for it, as shown).
+_GROWTH_SIZES = ((1, "1page", "4 KiB"), (32, "32pages", "128 KiB"), (256, "256pages", "1 MiB"))
+
+_READ_COSTS = (
+    _ReadCost(
+        "faults",
+        "first touch of a 4 KiB page (fault + zeroing)",
+        "kernel",
+        "first_touch_per_page",
+        "page",
+    ),
+    _ReadCost("faults", "zeroing 4 KiB in user space, cache-warm", "kernel", "zero_page", "page"),
+    _ReadCost(
+        "faults", "second touch (page already mapped)", "kernel", "second_touch_per_page", "page"
+    ),
+    _ReadCost(
+        "faults",
+        "mmap with MAP_POPULATE (prefaulted), per page",
+        "kernel",
+        "mmap_populate_per_page",
+        "page",
+    ),
+    _ReadCost(
+        "faults",
+        "first touch with transparent huge pages, per 4 KiB",
+        "kernel",
+        "thp_first_touch_per_page",
+        "page",
+        optional=True,
+    ),
+    _ReadCost(
+        "release",
+        "brk: shrink the heap by 1 MiB (untouched)",
+        "kernel",
+        "brk_shrink_256pages",
+        "call",
+    ),
+    _ReadCost("release", "munmap 1 MiB (untouched)", "kernel", "munmap_untouched_256pages", "call"),
+    _ReadCost(
+        "release", "munmap of touched memory, per page", "kernel", "munmap_touched_per_page", "page"
+    ),
+    _ReadCost(
+        "release", "munmap 1 touched page, one thread", "tlb", "munmap_1page_single_thread", "call"
+    ),
+)
+
+# The VMA-list rows: the number of VMAs each ran with, and its measurement.
+_VMA_LIST_COSTS = (("vma_baseline", "mmap_munmap_few_vmas"), ("vma_many", "mmap_munmap_many_vmas"))
+
+
+def _growth_costs(raw: Mapping[str, Mapping[str, float]]) -> list[CostRow]:
+    """brk and mmap per call for each size, and per page for the sizes above one page."""
     grow = GROUPS["grow"]
-    for pages, label in ((1, "1page"), (32, "32pages"), (256, "256pages")):
-        size = f"{pages * 4} KiB" if pages < 256 else "1 MiB"
-        brk_ns = _need(raw, "kernel", f"brk_grow_{label}")
-        mmap_ns = _need(raw, "kernel", f"mmap_{label}")
+    rows: list[CostRow] = []
+    for pages, name, size in _GROWTH_SIZES:
+        brk_ns = _need(raw, "kernel", f"brk_grow_{name}")
+        mmap_ns = _need(raw, "kernel", f"mmap_{name}")
         rows.append(CostRow(grow, f"brk: grow the heap by {size}", brk_ns, "call"))
         rows.append(CostRow(grow, f"mmap: map {size}", mmap_ns, "call"))
         if pages > 1:
             rows.append(CostRow(grow, f"brk: grow by {size}, per page", brk_ns / pages, "page"))
             rows.append(CostRow(grow, f"mmap: map {size}, per page", mmap_ns / pages, "page"))
-    use = GROUPS["faults"]
-    rows.append(
-        CostRow(
-            use, "first touch of a 4 KiB page (fault + zeroing)", k["first_touch_per_page"], "page"
-        )
-    )
-    rows.append(CostRow(use, "zeroing 4 KiB in user space, cache-warm", k["zero_page"], "page"))
-    rows.append(
-        CostRow(use, "second touch (page already mapped)", k["second_touch_per_page"], "page")
-    )
-    rows.append(
-        CostRow(
-            use,
-            "mmap with MAP_POPULATE (prefaulted), per page",
-            k["mmap_populate_per_page"],
-            "page",
-        )
-    )
-    if "thp_first_touch_per_page" in k:
-        rows.append(
-            CostRow(
-                use,
-                "first touch with transparent huge pages, per 4 KiB",
-                k["thp_first_touch_per_page"],
-                "page",
-            )
-        )
-    release = GROUPS["release"]
-    rows.append(
-        CostRow(
-            release, "brk: shrink the heap by 1 MiB (untouched)", k["brk_shrink_256pages"], "call"
-        )
-    )
-    rows.append(
-        CostRow(release, "munmap 1 MiB (untouched)", k["munmap_untouched_256pages"], "call")
-    )
-    rows.append(
-        CostRow(release, "munmap of touched memory, per page", k["munmap_touched_per_page"], "page")
-    )
-    t = raw["tlb"]
-    alone = _need(raw, "tlb", "munmap_1page_single_thread")
-    rows.append(CostRow(release, "munmap 1 touched page, one thread", alone, "call"))
-    if "munmap_1page_with_remote_thread" in t:
-        remote = t["munmap_1page_with_remote_thread"]
-        rows.append(
-            CostRow(release, "munmap 1 touched page, a 2nd thread on another CPU", remote, "call")
-        )
-        rows.append(CostRow(release, "difference: the TLB shootdown", remote - alone, "call"))
-    v = raw["vma"]
-    vma = GROUPS["vmalist"]
-    few, many = int(v["vma_baseline"]), int(v["vma_many"])
-    rows.append(
-        CostRow(vma, f"mmap + munmap 1 page, {few} VMAs", v["mmap_munmap_few_vmas"], "pair")
-    )
-    rows.append(
-        CostRow(vma, f"mmap + munmap 1 page, {many} VMAs", v["mmap_munmap_many_vmas"], "pair")
-    )
     return rows
+
+
+def _read_costs(raw: Mapping[str, Mapping[str, float]]) -> list[CostRow]:
+    return [
+        CostRow(GROUPS[cost.group], cost.what, _need(raw, cost.experiment, cost.value), cost.per)
+        for cost in _READ_COSTS
+        if not (cost.optional and cost.value not in raw[cost.experiment])
+    ]
+
+
+def _shootdown_costs(raw: Mapping[str, Mapping[str, float]]) -> list[CostRow]:
+    """munmap with a second thread on another CPU, and what the TLB shootdown adds; nothing on
+    a machine with one CPU, where the probe cannot place that thread."""
+    remote = raw["tlb"].get("munmap_1page_with_remote_thread")
+    if remote is None:
+        return []
+    alone = _need(raw, "tlb", "munmap_1page_single_thread")
+    release = GROUPS["release"]
+    return [
+        CostRow(release, "munmap 1 touched page, a 2nd thread on another CPU", remote, "call"),
+        CostRow(release, "difference: the TLB shootdown", remote - alone, "call"),
+    ]
+
+
+def _vma_list_costs(raw: Mapping[str, Mapping[str, float]]) -> list[CostRow]:
+    vma = GROUPS["vmalist"]
+    return [
+        CostRow(
+            vma,
+            f"mmap + munmap 1 page, {int(_need(raw, 'vma', count))} VMAs",
+            _need(raw, "vma", value),
+            "pair",
+        )
+        for count, value in _VMA_LIST_COSTS
+    ]
+
+
+def _costs(raw: Mapping[str, Mapping[str, float]]) -> list[CostRow]:
+    """Every cost row, in the page's order: growth, faults, release, the VMA list."""
+    return [
+        *_growth_costs(raw),
+        *_read_costs(raw),
+        *_shootdown_costs(raw),
+        *_vma_list_costs(raw),
+    ]
 
 
 def _vmas(raw: Mapping[str, Mapping[str, float]]) -> list[VmaRow]:

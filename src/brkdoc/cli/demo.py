@@ -9,11 +9,9 @@ from typing import Any
 
 from brkdoc.native.child import InterpreterUnavailable
 from brkdoc.native.demos import DEMO_NAMES, DemoResult, claim_of, run_demo
+from brkdoc.native.demos.fixed_threshold import NAME as _FIXED_THRESHOLD
+from brkdoc.native.demos.fixed_threshold import SETTINGS, VIAS
 from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
-
-_FIXED_THRESHOLD = "fixed-threshold"
-_VIAS = ("mallopt", "env", "tunable")
-_SETTINGS = ("mmap_threshold", "trim_threshold", "top_pad", "mmap_max")
 
 
 def register(subparsers: Any) -> None:
@@ -37,13 +35,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--via",
-        choices=_VIAS,
+        choices=VIAS,
         help=f"{_FIXED_THRESHOLD} only: fix the setting with mallopt (default), a MALLOC_*_ "
         "environment variable, or GLIBC_TUNABLES",
     )
     parser.add_argument(
         "--setting",
-        choices=_SETTINGS,
+        choices=tuple(SETTINGS),
         help=f"{_FIXED_THRESHOLD} only: which setting to fix (default mmap_threshold)",
     )
     parser.set_defaults(handler=_run, parser=parser)

@@ -3,38 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.platform import glibc_version
 from brkdoc.sim import (
     PROFILE_NAMES,
-    PROFILES,
     Heap,
     MallocAbort,
     MallocCrash,
     MallocError,
-    Profile,
-    TraceOp,
     UnknownVersion,
-    format_observation,
     format_strace,
     format_view,
     get_profile,
-    parse_trace,
-    simulate,
-    snapshot,
     summarize_lines,
 )
 from brkdoc.sim.jsonl import jsonl_lines, trace_abort
-from brkdoc.sim.trace import trace_lines
+from brkdoc.sim.profiles import choose_profile
+from brkdoc.timing import timed_without_gc
+from brkdoc.trace import TraceOp, format_observation, parse_trace, stopped_at, trace_lines
+
+if TYPE_CHECKING:
+    from brkdoc.native.compare import Comparison
 
 __all__ = ["read_ops", "register"]
 
@@ -126,12 +122,6 @@ def register(subparsers: Any) -> None:
     record_parser.set_defaults(handler=_record, parser=record_parser)
 
 
-class NoProfileError(BrkdocError):
-    """No --glibc given and the running C library is not one of the modelled versions."""
-
-    exit_status = 2
-
-
 def _add_profile_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--glibc",
@@ -153,18 +143,6 @@ def _checked_version(value: str) -> str:
 
 def _add_build_option(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("--glibc", choices=CHECKED_VERSIONS, metavar="VERSION", help=help_text)
-
-
-def _profile(args: argparse.Namespace) -> Profile:
-    if args.glibc:
-        return get_profile(args.glibc)
-    running = glibc_version()
-    if running in PROFILES:
-        return PROFILES[running]
-    found = f"the running glibc is {running}" if running else "the running C library is not glibc"
-    raise NoProfileError(
-        f"{found}, which no profile models; choose one with --glibc ({', '.join(PROFILE_NAMES)})"
-    )
 
 
 _STDIN = "-"
@@ -197,7 +175,7 @@ def _open_trace(path: str) -> TextIO:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    profile = _profile(args)
+    profile = choose_profile(args.glibc, glibc_version())
     heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
         ops = read_ops(args.trace)
@@ -212,24 +190,19 @@ def _simulate(args: argparse.Namespace) -> int:
             sys.stderr.write(format_strace(heap.syscalls))
         return 0
     # Summary mode streams the trace: memory follows the live blocks, not the trace's length.
-    # The model's objects hold no reference cycles, so the cycle collector only costs time.
-    collecting = gc.isenabled()
-    gc.disable()
-    started = time.perf_counter()
+    name = _display(args.trace)
     try:
         with _open_trace(args.trace) as handle:
-            summary = summarize_lines(_lines(handle), _display(args.trace), heap)
+            summary, elapsed = timed_without_gc(lambda: summarize_lines(_lines(handle), name, heap))
     except MallocError as error:
-        raise trace_abort(_display(args.trace), error.trace_op, error) from None
-    finally:
-        if collecting:
-            gc.enable()
-    elapsed = time.perf_counter() - started
-    calls = ", ".join(f"{name} {n}" for name, n in sorted(summary.syscall_counts.items()))
+        if error.trace_op is None:  # summarize_lines names the op of every error it raises
+            raise
+        raise trace_abort(name, error.trace_op, error) from None
+    calls = ", ".join(f"{call} {n}" for call, n in sorted(summary.syscall_counts.items()))
     rate = f"{summary.ops / elapsed:,.0f}" if elapsed > 0 else "n/a"
     if args.strace:
         sys.stdout.write(format_strace(heap.syscalls))
-    print(f"trace: {_display(args.trace)} (glibc {profile.name} model)")
+    print(f"trace: {name} (glibc {profile.name} model)")
     print(f"ops: {summary.ops}")
     print(f"peak break: +{summary.peak_brk} bytes")
     print(f"final break: +{summary.final_brk} bytes")
@@ -243,78 +216,58 @@ def _replay(args: argparse.Namespace) -> int:
     if args.glibc is None and glibc_version() is None:
         raise NotGlibcError("replay needs glibc: the running C library is not glibc")
     ops = read_ops(args.trace)
-    from brkdoc.native.oracle import CRASH_PREFIX, replay_trace  # noqa: PLC0415  (start-up: only replay needs it)
+    from brkdoc.native.oracle import describe_stop, replay_trace  # noqa: PLC0415  (start-up: only replay needs it)
 
     observations, message = replay_trace(ops, glibc=args.glibc)
     for obs in observations:
         sys.stdout.write(format_observation(obs) + "\n")
     if message is not None:
         sys.stdout.flush()
-        op = ops[len(observations)]
-        what = (
-            f"'s replay was {message}"
-            if message.startswith(CRASH_PREFIX)
-            else f" aborted: {message}"
-        )
-        raise BrkdocError(f"{_display(args.trace)}:{op.line}: glibc{what} (op '{op.op} {op.id}')")
+        raise stopped_at(_display(args.trace), ops[len(observations)], describe_stop(message))
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    version: str | None = args.glibc or glibc_version()
-    if version is None:
-        raise NotGlibcError("compare needs glibc: the running C library is not glibc")
     # Imported here, not at start-up: only compare needs the oracle and the version matching.
-    from brkdoc.native.oracle import CRASH_PREFIX, replay_trace  # noqa: PLC0415
-    from brkdoc.native.versions import model_profile  # noqa: PLC0415
+    from brkdoc.native.compare import compare_trace, comparison_profile  # noqa: PLC0415
 
-    profile = model_profile(args.model or version)
-    name = _display(args.trace)
+    profile = comparison_profile(args.glibc, args.model)
     ops = read_ops(args.trace)
-    real, real_abort = replay_trace(ops, glibc=args.glibc)
-    heap = Heap(profile, record_syscalls=False)
-    model = simulate(ops, profile, heap)
-    index = 0
-    try:
-        for index, expected in enumerate(real):
-            got = next(model)
-            if got != expected:
-                return _report_difference(name, ops[index], got, expected, heap)
-        index = len(real)
-        if index < len(ops):
-            next(model)
-    except MallocError as error:
-        if real_abort is not None and index == len(real) and str(error) == real_abort:
-            print(f"{name}: {len(real)} ops agree; both abort at op {index}: {real_abort}")
-            return 0
-        if (
-            isinstance(error, MallocCrash)
-            and real_abort is not None
-            and index == len(real)
-            and real_abort.startswith(f"{CRASH_PREFIX}{error.signal} ")
-        ):
-            print(f"{name}: {len(real)} ops agree; both crash at op {index}: {error.signal}")
-            return 0
+    return _report_comparison(_display(args.trace), compare_trace(ops, profile, glibc=args.glibc))
+
+
+def _report_comparison(name: str, found: Comparison) -> int:
+    from brkdoc.native.compare import Difference  # noqa: PLC0415  (as above)
+
+    at = found.at
+    if at is None:
+        print(
+            f"{name}: all {found.agreeing} ops agree (glibc {found.glibc} vs model {found.model})"
+        )
+        return 0
+    if isinstance(at, Difference):
+        print(f"{name}:{at.op.line}: first difference at op {at.index} ('{at.op.text()}')")
+        print(f"  model: {format_observation(at.model_did)}")
+        print(f"  glibc: {format_observation(at.glibc_did)}")
+        print("the model's heap after that op:")
+        around = at.model_did.offset if at.model_did.offset is not None else at.glibc_did.offset
+        print(format_view(at.heap, around=around))
+        return 1
+    error = at.model_error
+    if found.verdict == "both-abort":
+        print(f"{name}: {found.agreeing} ops agree; both abort at op {at.index}: {at.glibc_stop}")
+        return 0
+    if found.verdict == "both-crash" and isinstance(error, MallocCrash):
+        print(f"{name}: {found.agreeing} ops agree; both crash at op {at.index}: {error.signal}")
+        return 0
+    where = f"{name}: op {at.index} (line {at.op.line})"
+    if error is not None:
         verb = "aborts" if isinstance(error, MallocAbort) else "stops"
-        print(f"{name}: op {index} (line {ops[index].line}): the model {verb}: {error}")
-        print(f"  glibc: {real_abort or 'does not abort there'}")
-        return 1
-    if real_abort is not None:
-        print(f"{name}: op {index} (line {ops[index].line}): glibc aborts: {real_abort}")
+        print(f"{where}: the model {verb}: {error}")
+        print(f"  glibc: {at.glibc_stop or 'does not abort there'}")
+    else:
+        print(f"{where}: glibc aborts: {at.glibc_stop}")
         print("  the model does not abort there")
-        return 1
-    print(f"{name}: all {len(real)} ops agree (glibc {version} vs model {profile.name})")
-    return 0
-
-
-def _report_difference(path: str, op: TraceOp, got: Any, expected: Any, heap: Heap) -> int:
-    size = "" if op.size is None else f" {op.size}"
-    print(f"{path}:{op.line}: first difference at op {got.i} ('{op.op} {op.id}{size}')")
-    print(f"  model: {format_observation(got)}")
-    print(f"  glibc: {format_observation(expected)}")
-    print("the model's heap after that op:")
-    around = got.offset if got.offset is not None else expected.offset
-    print(format_view(snapshot(heap), around=around))
     return 1
 
 

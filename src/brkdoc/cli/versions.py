@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from brkdoc.cli.trace import read_ops
 from brkdoc.native.glibcs import CHECKED_VERSIONS
-from brkdoc.sim import Observation
+from brkdoc.trace import Observation
 
 if TYPE_CHECKING:
     from brkdoc.native.versions import VersionRun, VersionsReport
@@ -65,10 +65,7 @@ def format_report(report: VersionsReport) -> str:
         lines.append("the versions never part: every build does the same on every op")
     else:
         op = parting.op
-        size = "" if op.size is None else f" {op.size}"
-        lines.append(
-            f"versions part at op {parting.index} (line {op.line}, '{op.op} {op.id}{size}'):"
-        )
+        lines.append(f"versions part at op {parting.index} (line {op.line}, '{op.text()}'):")
         for run in real:
             glibc = _did(parting.did[run.label])
             model = parting.did[f"{run.version} model"]

@@ -1,8 +1,11 @@
-"""Compile the small C helpers that ship with brkdoc, once per source version, and cache them.
+"""Compile the small C helpers that ship with brkdoc, once per source version, cache them, and
+run them.
 
 The bench probe and the replay oracle are C programs because they must measure or replay
 without an interpreter in the process. Each binary's name carries a hash of its source and
-flags, so an upgraded brkdoc never runs a stale build.
+flags, so an upgraded brkdoc never runs a stale build. `run_helper` starts one (or a child
+interpreter) the way every caller needs: without the caller's malloc settings, within a time
+limit, and with any failure turned into one error line in the caller's words.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
     "clean_malloc_environment",
     "compile_cached",
     "malloc_settings",
+    "run_helper",
 ]
 
 # Settings that change malloc's behaviour in a child; a measurement or replay must not inherit
@@ -134,3 +138,53 @@ def malloc_settings(environ: Mapping[str, str] | None = None) -> list[str]:
     """The names `clean_malloc_environment` removes from the environment, sorted."""
     source = os.environ if environ is None else environ
     return sorted(key for key in source if _is_malloc_setting(key))
+
+
+def run_helper(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    timed_out: str,
+    error: type[BrkdocError] = BrkdocError,
+    failed: str | None = None,
+    cannot_start: str | None = None,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    clean_malloc: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `argv` to its end, at most `timeout` seconds, and return what it wrote (as bytes).
+
+    The child's environment is `environ` (this process's by default), without its malloc
+    settings when `clean_malloc` (see `clean_malloc_environment`), plus `env`. `stdin` is written
+    to the child's standard input (None: the child shares this process's).
+
+    Each failure raises one `error` whose message is a single line worded by the caller:
+    `timed_out` when the time ran out (the child is killed); `cannot_start` (default "cannot
+    start" and the program's name), a colon and the system's reason when the program cannot be
+    started; and, only when `failed` is given, `failed`, a colon and the child's standard error on
+    one line (or its exit status) when it exits with a non-zero status or is killed by a signal.
+    Without `failed`, the caller reads the status itself.
+    """
+    child_env = dict(os.environ if environ is None else environ)
+    if clean_malloc:
+        child_env = clean_malloc_environment(child_env)
+    child_env.update(env or {})
+    try:
+        done = subprocess.run(
+            list(argv),
+            input=stdin,
+            capture_output=True,
+            env=child_env,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise error(timed_out) from None
+    except OSError as problem:
+        what = cannot_start or f"cannot start {Path(argv[0]).name}"
+        raise error(f"{what}: {problem.strerror}") from None
+    if failed is not None and done.returncode != 0:
+        detail = " ".join(done.stderr.decode(errors="replace").split())
+        raise error(f"{failed}: {detail or f'exit status {done.returncode}'}")
+    return done

@@ -21,7 +21,6 @@ import contextlib
 import functools
 import importlib
 import json
-import os
 import re
 import signal
 import subprocess
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.native.build import clean_malloc_environment
+from brkdoc.native.build import run_helper
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # the brkdoc package folder
 
@@ -84,29 +83,23 @@ def run_in_child(
     """
     request = json.dumps({"target": target, "args": list(args), "kwargs": dict(kwargs or {})})
     compile_package()
-    child_env = clean_malloc_environment() if clean_malloc else dict(os.environ)
-    child_env.update(env or {})
     command = [sys.executable, "-c", _CHILD_PROGRAM]
     if glibc is not None:
         from brkdoc.native.glibcs import run_argv  # noqa: PLC0415 (only when asked for)
 
         command = run_argv(glibc, command)
-    try:
-        completed = subprocess.run(
-            command,
-            input=request,
-            capture_output=True,
-            text=True,
-            env=child_env,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ChildError(
-            f"{target} did not finish within {timeout:g} s; the child was killed"
-        ) from None
-    except OSError as error:
-        raise ChildError(f"cannot start a child interpreter: {error.strerror}") from None
+    done = run_helper(
+        command,
+        stdin=request.encode(),
+        env=env,
+        clean_malloc=clean_malloc,
+        timeout=timeout,
+        error=ChildError,
+        timed_out=f"{target} did not finish within {timeout:g} s; the child was killed",
+        cannot_start="cannot start a child interpreter",
+    )
+    stdout, stderr = (stream.decode(errors="replace") for stream in (done.stdout, done.stderr))
+    completed = subprocess.CompletedProcess(command, done.returncode, stdout, stderr)
     return _interpret(target, completed, glibc)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
+from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached, run_helper
 from brkdoc.native.cached import cached_json, input_key
 
 __all__ = [
@@ -42,6 +42,8 @@ PROBE_SOURCE = Path(__file__).with_name("glibc_probe.c")
 _SCENARIOS = ("first", "tcache", "mxfast", "calloc", "realloc", "mmapped", "arenas")
 _TOP_PAD = re.compile(r"^glibc\.malloc\.top_pad:\s*(\S+)", re.MULTILINE)
 _COMMIT = re.compile(r"\b([0-9a-f]{10})\b")
+# Each scenario ends in a fraction of a second; one still running after this is stuck.
+_PROBE_TIMEOUT = 60.0
 COMMIT_URL = "https://sourceware.org/git/?p=glibc.git;a=commit;h={}"
 # The cache folder of the measured facts.
 FACTS_KIND = "glibc-facts"
@@ -111,14 +113,16 @@ def probe_binary(version: str) -> Path:
 
 def _run_probe(version: str, binary: Path, scenario: str) -> dict[str, int]:
     argv = glibcs.run_argv(version, [str(binary), scenario])
-    done = subprocess.run(
-        argv, capture_output=True, text=True, env=clean_malloc_environment(), check=False
+    failed = f"the glibc probe failed on {version} ({scenario})"
+    done = run_helper(
+        argv,
+        timeout=_PROBE_TIMEOUT,
+        error=ProbeError,
+        timed_out=f"{failed}: it did not finish within {_PROBE_TIMEOUT:g} s",
+        failed=failed,
     )
-    if done.returncode != 0:
-        detail = " ".join(done.stderr.split()) or f"status {done.returncode}"
-        raise ProbeError(f"the glibc probe failed on {version} ({scenario}): {detail}")
     values: dict[str, int] = {}
-    for line in done.stdout.splitlines():
+    for line in done.stdout.decode(errors="replace").splitlines():
         name, _, value = line.partition(" ")
         values[name] = int(value)
     return values

@@ -21,6 +21,10 @@ from functools import cache
 from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
+
+# mallopt's parameter numbers (malloc/malloc.h's names) are defined in brkdoc.glibc_constants and
+# offered here too so that a demo can write `libc.mallopt(libc.M_TOP_PAD, 0)`.
+from brkdoc.glibc_constants import M_MMAP_MAX, M_MMAP_THRESHOLD, M_TOP_PAD, M_TRIM_THRESHOLD
 from brkdoc.platform import glibc_version
 
 __all__ = [
@@ -55,12 +59,6 @@ __all__ = [
     "require_glibc",
     "sbrk",
 ]
-
-# mallopt parameter numbers, as glibc's malloc/malloc.h defines them (glibc-2.36).
-M_TRIM_THRESHOLD = -1
-M_TOP_PAD = -2
-M_MMAP_THRESHOLD = -3
-M_MMAP_MAX = -4
 
 # Linux's generic mman values; Python's mmap module carries the ones it knows for this platform.
 PROT_NONE = 0

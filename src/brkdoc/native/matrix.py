@@ -16,7 +16,7 @@ from typing import Any
 from brkdoc.native import glibcs
 from brkdoc.native.cached import cached_json, input_key
 from brkdoc.native.versions import run_versions
-from brkdoc.sim import parse_trace
+from brkdoc.trace import parse_trace
 
 __all__ = [
     "MATRIX_KIND",

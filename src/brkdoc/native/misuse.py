@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import signal
 import struct
-import subprocess
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
+from brkdoc.native.build import CompileError, compile_cached, run_helper
 from brkdoc.sim.misuse import CALLS, MisuseCase, Outcome
 
 __all__ = ["MisuseRunError", "misuse_binary", "run_on_glibc"]
@@ -50,17 +49,13 @@ def run_on_glibc(case: MisuseCase, *, glibc: str | None = None) -> Outcome:
         for step in case.steps
     )
     argv = glibcs.run_argv(glibc, [str(misuse_binary(glibc))])
-    try:
-        done = subprocess.run(
-            argv,
-            input=payload,
-            capture_output=True,
-            env=clean_malloc_environment(),
-            timeout=_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise MisuseRunError(f"{case.name}: the runner did not finish in {_TIMEOUT:g} s") from None
+    done = run_helper(
+        argv,
+        stdin=payload,
+        timeout=_TIMEOUT,
+        error=MisuseRunError,
+        timed_out=f"{case.name}: the runner did not finish in {_TIMEOUT:g} s",
+    )
     steps_done = len(done.stdout) // 8
     text = done.stderr.decode(errors="replace").strip()
     status = done.returncode

@@ -24,7 +24,7 @@ from pathlib import Path
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
 from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
-from brkdoc.sim.trace import Observation, TraceOp
+from brkdoc.trace import Observation, TraceOp
 
 __all__ = [
     "CRASH_PREFIX",
@@ -38,6 +38,7 @@ __all__ = [
     "OracleError",
     "RawResult",
     "ReplayOutcome",
+    "describe_stop",
     "oracle_binary",
     "replay_raw",
     "replay_trace",
@@ -53,6 +54,14 @@ _MASK64 = (1 << 64) - 1
 # How a replay that died of a signal (not glibc's own abort) is described: "killed by SIGSEGV
 # (Segmentation fault)". Abort messages are glibc's text and never start like this.
 CRASH_PREFIX = "killed by "
+
+
+def describe_stop(message: str) -> str:
+    """A replay's stop as a message names it: "glibc aborted: MESSAGE" for glibc's own abort,
+    "glibc's replay was killed by SIGSEGV (Segmentation fault)" for a crash."""
+    if message.startswith(CRASH_PREFIX):
+        return f"glibc's replay was {message}"
+    return f"glibc aborted: {message}"
 
 
 class OracleError(BrkdocError):
@@ -175,7 +184,7 @@ def replay_trace(
     kept: list[TraceOp] = []
     for op in ops:
         slot = slots.setdefault(op.id, len(slots))
-        records.append((_TRACE_OPS[op.op], slot, op.size or 0))
+        records.append((_TRACE_OPS[op.op], slot, op.size))
         kept.append(op)
     outcome = replay_raw(records, len(slots), glibc=glibc, strace_to=strace_to)
     return list(_observations(kept, outcome)), outcome.abort_message

@@ -6,12 +6,15 @@ lines) and has one line per call, numbers in hex, each naming the allocating thr
 `o T PARAM VALUE`, `t T PAD`. The preload writes each line with one write(), so the only
 incomplete line a log can have is its last one, when the process was killed while writing it.
 
+calloc(COUNT, SIZE) becomes `c ID COUNT*SIZE`, the trace's calloc(1, COUNT*SIZE): glibc's
+`__libc_calloc` (malloc/malloc.c) multiplies the two with an overflow check and uses only the
+product from then on. When the product overflows (2.31 to 2.41 multiply into a ptrdiff_t, so
+2**63 bytes already does), glibc returns NULL with ENOMEM; the preload logs that NULL like any
+failed call, and the conversion drops it (below).
+
 What a trace cannot express, and what the conversion does with it (each counted in the
 summary, so the recorder can say so):
 
-- calloc becomes `a ID COUNT*SIZE` (see `_calloc_op`, the one place to change once the trace
-  format has a calloc op); glibc's calloc never takes a chunk from the tcache (malloc/malloc.c
-  `__libc_calloc`, glibc 2.36, calls `_int_malloc`), a replayed malloc can;
 - the memalign family becomes `a ID SIZE`; the alignment is lost, so those blocks may sit
   elsewhere in the replay;
 - mallopt and malloc_trim are not in the trace;
@@ -30,6 +33,8 @@ __all__ = ["ImageLog", "LogError", "TraceStats", "convert_calls", "parse_log"]
 _MAGIC = "brkdoc-record 1"
 # How many numbers follow the thread in each kind of call line.
 _ARITY = {"m": 2, "c": 3, "r": 3, "f": 1, "A": 3, "o": 2, "t": 1}
+# One more than the largest size_t: no calloc that returned a block had a product this large.
+_SIZE_LIMIT = 1 << 64
 
 
 class LogError(ValueError):
@@ -56,7 +61,6 @@ class TraceStats:
     def notes(self) -> list[str]:
         """One phrase per thing the trace could not express, empty when it holds everything."""
         counted = [
-            (self.calloc_calls, "calloc call(s), recorded as malloc"),
             (self.memalign_calls, "memalign-family call(s), recorded as malloc (alignment lost)"),
             (self.mallopt_calls, "mallopt call(s), not in the trace"),
             (self.trim_calls, "malloc_trim call(s), not in the trace"),
@@ -124,16 +128,6 @@ def parse_log(data: bytes, name: str) -> ImageLog:
     )
 
 
-def _calloc_op(block: int, count: int, size: int) -> str:
-    """The trace line for a calloc.
-
-    CALLOC: the trace format has no calloc op yet, so calloc(COUNT, SIZE) is written as a
-    malloc of COUNT*SIZE bytes. Once `c ID SIZE` (calloc(1, SIZE)) is part of the format, this
-    returns f"c {block} {count * size}" and TraceStats.notes stops calling it a malloc.
-    """
-    return f"a {block} {count * size}"
-
-
 class _Converter:
     """Gives each block a trace id when it is allocated and keeps it across reallocs."""
 
@@ -163,7 +157,7 @@ class _Converter:
                 stats.failed_calls += 1
             elif kind == "c":
                 stats.calloc_calls += 1
-                self.allocated(address, _calloc_op(self.next_id, values[1], values[2]))
+                self.allocated(address, f"c {self.next_id} {values[1] * values[2]}")
             else:
                 stats.memalign_calls += kind == "A"
                 self.allocated(address, f"a {self.next_id} {values[-1]}")
@@ -190,6 +184,11 @@ class _Converter:
             self.allocated(new, f"a {self.next_id} {size}")
 
 
+def _overflows(kind: str, values: list[int]) -> bool:
+    """A calloc that returned a block although COUNT*SIZE overflows: glibc never does that."""
+    return kind == "c" and values[0] != 0 and values[1] * values[2] >= _SIZE_LIMIT
+
+
 def convert_calls(calls: Iterable[str], stats: TraceStats, name: str = "log") -> list[str]:
     """Translate call lines to trace operations (without header), filling in `stats`."""
     converter = _Converter(stats)
@@ -200,7 +199,7 @@ def convert_calls(calls: Iterable[str], stats: TraceStats, name: str = "log") ->
             thread, *values = (int(word, 16) for word in numbers)
         except ValueError:
             thread, values = -1, []
-        if thread < 0 or len(values) != _ARITY.get(kind, -1):
+        if thread < 0 or len(values) != _ARITY.get(kind, -1) or _overflows(kind, values):
             raise LogError(f"{name}: call {number} is malformed: {line[:80]!r}")
         threads.add(thread)
         converter.call(kind, values)

@@ -20,16 +20,8 @@ from typing import Any, Literal
 from brkdoc.errors import BrkdocError
 from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
 from brkdoc.native.oracle import replay_trace
-from brkdoc.sim import (
-    Heap,
-    MallocError,
-    Observation,
-    Profile,
-    TraceOp,
-    UnknownVersion,
-    get_profile,
-    simulate,
-)
+from brkdoc.sim import Heap, MallocError, Profile, UnknownVersion, get_profile, simulate
+from brkdoc.trace import Observation, TraceOp
 
 __all__ = [
     "Parting",
@@ -116,7 +108,7 @@ class Parting:
         return {
             "i": self.index,
             "line": self.op.line,
-            "op": _describe(self.op),
+            "op": self.op.text(),
             "did": {
                 label: None if obs is None else obs._asdict() for label, obs in self.did.items()
             },
@@ -179,10 +171,6 @@ class VersionsReport:
             },
             "runs": [run.as_dict() for run in self.runs],
         }
-
-
-def _describe(op: TraceOp) -> str:
-    return f"{op.op} {op.id}" + ("" if op.size is None else f" {op.size}")
 
 
 def _first_difference(

@@ -24,7 +24,7 @@ from brkdoc.playground.calls import parse_input
 from brkdoc.playground.session import Session
 from brkdoc.sim.jsonl import jsonl_lines
 from brkdoc.sim.profiles import PROFILES, Profile
-from brkdoc.sim.trace import parse_trace, trace_lines
+from brkdoc.trace import parse_trace, trace_lines
 
 __all__ = [
     "profile_named",

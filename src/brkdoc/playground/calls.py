@@ -11,7 +11,7 @@ Calls are one a line, written as in C without the semicolon (a `;` at the end is
 
 Numbers may be written in decimal or hex, with `_`, and combined with `+ - * << >>` and
 parentheses. `#` and `//` start a comment. A text whose first line is a number is a trace
-(`a ID SIZE`, `r ID SIZE`, `f ID` after the header), read by `brkdoc.sim.parse_trace`.
+(`a ID SIZE`, `r ID SIZE`, `f ID` after the header), read by `brkdoc.trace.parse_trace`.
 
 >>> [call.source for call in parse_calls("a = malloc(40000)\\nfree(a)", "calls")]
 ['a = malloc(40000)', 'free(a)']
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from brkdoc.errors import InputError
 from brkdoc.sim import params
-from brkdoc.sim.trace import parse_trace
+from brkdoc.trace import parse_trace
 
 __all__ = ["PARAMETERS", "Call", "is_trace", "parse_calls", "parse_input"]
 
@@ -102,7 +102,7 @@ def trace_calls(text: str, path: str) -> list[Call]:
     calls: list[Call] = []
     for op in parse_trace(text.splitlines(), path):
         name = str(op.id)
-        size = op.size or 0
+        size = op.size
         if op.op == "a":
             calls.append(Call(op.line, f"a {op.id} {size}", "malloc", name, None, (size,)))
         elif op.op == "r":

@@ -1,9 +1,10 @@
 """Which of the site's python blocks can run in the reader's browser: one rule, used at build time.
 
-A block can run in the page when everything it imports is `brkdoc.sim` (the pure model, which
-the page loads) or a pure part of the standard library, and it calls no built-in that reaches
-outside the interpreter. Any other block gets a note saying what it needs instead of a button:
-the live system (a child process, ctypes, /proc), or a part of brkdoc the page does not load.
+A block can run in the page when everything it imports is `brkdoc.sim` or `brkdoc.trace` (the
+pure model and its trace format, which the page loads) or a pure part of the standard library,
+and it calls no built-in that reaches outside the interpreter. Any other block gets a note
+saying what it needs instead of a button: the live system (a child process, ctypes, /proc), or
+a part of brkdoc the page does not load.
 
 >>> verdict("from brkdoc.sim import Heap\\nprint(Heap().malloc(10))")
 Verdict(runnable=True, reason='')
@@ -16,6 +17,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from brkdoc.playground.imports import imported_modules
+
 __all__ = ["PURE_STDLIB", "Verdict", "verdict"]
 
 # Standard-library modules that compute without touching files, processes or the network.
@@ -27,7 +30,7 @@ PURE_STDLIB = frozenset(
     }
 )  # fmt: skip
 # What the page loads of brkdoc, for blocks to import.
-IN_PAGE = ("brkdoc.sim",)
+IN_PAGE = ("brkdoc.sim", "brkdoc.trace")
 # Built-ins that read files or the terminal, or run code the rule has not seen.
 _OUTSIDE_CALLS = frozenset({"open", "input", "exec", "eval", "compile", "__import__", "breakpoint"})
 # Modules that reach the live system; anything else unknown is "not loaded in the page".
@@ -44,16 +47,6 @@ class Verdict:
     reason: str
 
 
-def _imports(tree: ast.AST) -> list[str]:
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.append("." * node.level + (node.module or ""))
-    return names
-
-
 def _within(module: str, packages: tuple[str, ...] | frozenset[str]) -> bool:
     return any(module == package or module.startswith(package + ".") for package in packages)
 
@@ -64,7 +57,7 @@ def verdict(source: str) -> Verdict:
         tree = ast.parse(source)
     except SyntaxError as error:
         return Verdict(False, f"does not parse ({error.msg})")
-    for module in _imports(tree):
+    for module in imported_modules(tree):
         if _within(module, IN_PAGE) or _within(module, PURE_STDLIB):
             continue
         if _within(module, _LIVE):

@@ -21,13 +21,13 @@ from bisect import bisect_left
 from collections.abc import Mapping
 
 from brkdoc.render.model import Chunk, HeapMap, MappedChunk
+
+# A pointer returned by malloc lies CHUNK_HDR_SZ bytes after its chunk's start (the prev_size and
+# size words), for heap and mmapped chunks alike.
+from brkdoc.sim.params import CHUNK_HDR_SZ
 from brkdoc.sim.view import HeapView
 
-__all__ = ["CHUNK_HEADER", "heap_map_from_view"]
-
-# A pointer returned by malloc lies this many bytes after its chunk's start on x86-64
-# (prev_size and size words), for heap and mmapped chunks alike.
-CHUNK_HEADER = 16
+__all__ = ["heap_map_from_view"]
 
 
 def heap_map_from_view(
@@ -43,13 +43,13 @@ def heap_map_from_view(
     tcache itself is labelled "tcache struct".
     """
     names = labels or {}
-    starts = sorted((pointer - CHUNK_HEADER, name) for pointer, name in names.items())
+    starts = sorted((pointer - CHUNK_HDR_SZ, name) for pointer, name in names.items())
     chunks: list[Chunk] = []
     for item in view.chunks:
         state = item.state
         label: str | None = None
         if state == "in_use":
-            label = names.get(item.address + CHUNK_HEADER)
+            label = names.get(item.address + CHUNK_HDR_SZ)
             if label is None and item.is_tcache_struct:
                 label = "tcache struct"
         elif state != "top":
@@ -57,5 +57,5 @@ def heap_map_from_view(
             last = bisect_left(starts, (item.address + item.size, ""))
             label = "+".join(name for _, name in starts[first:last]) or None
         chunks.append(Chunk(item.offset, item.size, state, item.bin, label))
-    mapped = tuple(MappedChunk(m.size, names.get(m.address + CHUNK_HEADER)) for m in view.mmapped)
+    mapped = tuple(MappedChunk(m.size, names.get(m.address + CHUNK_HDR_SZ)) for m in view.mmapped)
     return HeapMap(chunks=tuple(chunks), brk=view.brk, mmapped=mapped, caption=caption)

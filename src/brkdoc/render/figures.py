@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from brkdoc.render.adapter import heap_map_from_view
 from brkdoc.render.heapmap import Layout, render_heap_map
 from brkdoc.render.timeline import render_timeline
-from brkdoc.sim import GLIBC_2_36, GLIBC_2_43, Heap, Profile, parse_trace, simulate, snapshot
+from brkdoc.sim import GLIBC_2_36, GLIBC_2_43, Heap, Profile, simulate, snapshot
+from brkdoc.trace import parse_trace
 
 __all__ = [
     "FRAGMENTATION_SIZE",

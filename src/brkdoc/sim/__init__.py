@@ -12,8 +12,8 @@ The stable API (what `__all__` lists) is:
 - `snapshot(heap)` -> `HeapView` of `ChunkView`s (address order) and `MmapView`s;
   `format_view` renders one as text;
 - `Syscall` and `format_strace` for the simulated system calls;
-- `parse_trace`, `simulate`, `TraceOp`, `Observation`, `format_observation`,
-  `parse_observation` for CS:APP traces;
+- `simulate`, `summarize`, `summarize_lines` and `TraceSummary`: traces run through the model
+  (the trace format itself, `parse_trace`, `TraceOp` and `Observation`, is `brkdoc.trace`);
 - `Profile`, `PROFILES` (keyed "2.31", "2.36", "2.41", "2.43", "2.44"), `GLIBC_2_31` ..
   `GLIBC_2_44`, `get_profile` (alias `profile_for_version`), `UnknownVersion`;
 - `MallocAbort` (glibc would abort, with glibc's message), `MallocCrash` (glibc would crash
@@ -62,17 +62,7 @@ from brkdoc.sim.profiles import (
     profile_for_version,
 )
 from brkdoc.sim.syscalls import Syscall, format_strace
-from brkdoc.sim.trace import (
-    Observation,
-    TraceOp,
-    TraceSummary,
-    format_observation,
-    parse_observation,
-    parse_trace,
-    simulate,
-    summarize,
-    summarize_lines,
-)
+from brkdoc.sim.trace import TraceSummary, simulate, summarize, summarize_lines
 from brkdoc.sim.view import ChunkView, HeapView, MmapView, format_view, snapshot
 
 __all__ = [
@@ -95,19 +85,14 @@ __all__ = [
     "MallocCrash",
     "MallocError",
     "MmapView",
-    "Observation",
     "Profile",
     "Syscall",
-    "TraceOp",
     "TraceSummary",
     "UnknownVersion",
     "UnsupportedState",
-    "format_observation",
     "format_strace",
     "format_view",
     "get_profile",
-    "parse_observation",
-    "parse_trace",
     "profile_for_version",
     "request2size",
     "simulate",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from brkdoc.errors import BrkdocError
+from brkdoc.trace.text import TraceOp
 
 __all__ = ["MallocAbort", "MallocCrash", "MallocError", "UnsupportedState"]
 
@@ -16,7 +15,7 @@ class MallocError(BrkdocError):
     `ops_done` how many operations completed before it.
     """
 
-    trace_op: Any = None
+    trace_op: TraceOp | None = None
     ops_done: int = 0
 
 

@@ -187,9 +187,10 @@ class Heap(Reallocator):
         if not pointer:
             return self.malloc(size)
         chunk = pointer - 16
-        old_size = self.used.get(chunk)
+        # 0 for a chunk not in use from the heap: no chunk is 0 bytes long.
+        old_size = self.used.get(chunk, 0)
         mapped = self.mmapped_chunks.get(chunk)
-        if old_size is None and mapped is None:
+        if not old_size and mapped is None:
             if chunk & 15:
                 raise MallocAbort("realloc(): invalid pointer")
             self._check_header_mapped("realloc", chunk)
@@ -198,10 +199,8 @@ class Heap(Reallocator):
                 "memory here and the outcome depends on its contents"
             )
         if self.profile.realloc_keeps_fitting_block:
-            # old_size is None only when mapped is not (both None was refused above).
-            usable = (
-                (mapped - self._mmap_usable_less) if mapped is not None else old_size - 8  # type: ignore[operator]
-            )
+            # old_size is 0 only when mapped is not (neither was refused above).
+            usable = (mapped - self._mmap_usable_less) if mapped is not None else old_size - 8
             if size <= usable:
                 spare = usable - size
                 if spare < 16 or (
@@ -217,7 +216,7 @@ class Heap(Reallocator):
             return self._realloc_mapped_block(chunk, mapped, size, nb)
         if self.tcache is None and self._tcache_eager:
             self._tcache_init()
-        new = self._int_realloc(chunk, old_size, nb)  # type: ignore[arg-type]  # mapped is None
+        new = self._int_realloc(chunk, old_size, nb)
         return new + 16 if new else 0
 
     def _realloc_mapped_block(self, chunk: int, mapped: int, size: int, nb: int) -> int:

@@ -7,7 +7,7 @@ The command line and the in-page playground (`brkdocPlayground.simulate`) both c
 ```pycon
 >>> from brkdoc.sim.jsonl import jsonl_lines
 >>> from brkdoc.sim.profiles import GLIBC_2_36
->>> from brkdoc.sim.trace import parse_trace
+>>> from brkdoc.trace import parse_trace
 >>> ops = list(parse_trace(["1", "3", "a 0 24", "f 0", "f 0"], "twice.rep"))
 >>> lines = jsonl_lines(ops, "twice.rep", GLIBC_2_36)
 >>> print(next(lines), end="")
@@ -30,14 +30,16 @@ from brkdoc.errors import BrkdocError
 from brkdoc.sim.errors import MallocError
 from brkdoc.sim.heap import Heap
 from brkdoc.sim.profiles import Profile
-from brkdoc.sim.trace import TraceOp, format_observation, simulate
+from brkdoc.sim.trace import simulate
+from brkdoc.trace.observation import format_observation
+from brkdoc.trace.text import TraceOp, stopped_at
 
 __all__ = ["jsonl_lines", "trace_abort"]
 
 
 def trace_abort(path: str, op: TraceOp, error: MallocError) -> BrkdocError:
     """The one-line error for a trace the model stops in: file, line, glibc's message, the op."""
-    return BrkdocError(f"{path}:{op.line}: {error} (op '{op.op} {op.id}')")
+    return stopped_at(path, op, str(error))
 
 
 def jsonl_lines(

@@ -1,7 +1,9 @@
 """Sizes, bin indices and tunable defaults of glibc malloc on x86-64 (64-bit, 16-byte alignment).
 
 Every value here is computed from the macros in glibc's `malloc/malloc.c` (tags glibc-2.31 to
-glibc-2.41 agree on all of them) and `sysdeps/generic/malloc-machine.h` (`DEFAULT_TOP_PAD`).
+glibc-2.41 agree on all of them), under the names glibc gives them. The chunk geometry, the
+`mp_` defaults and the mallopt parameter numbers, which `brkdoc.native` needs too, are defined
+in `brkdoc.glibc_constants` and offered here as well.
 Later changes come from the profile instead (`brkdoc.sim.profiles`): 2.42's 12 extra tcache
 bins for large chunks (off by default; they only make the tcache struct bigger), and 2.43's
 fill count of 16 and removal of the fastbins.
@@ -16,11 +18,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from brkdoc.glibc_constants import (
+    CHUNK_HDR_SZ,
+    DEFAULT_MMAP_MAX,
+    DEFAULT_MMAP_THRESHOLD,
+    DEFAULT_MMAP_THRESHOLD_MAX,
+    DEFAULT_MMAP_THRESHOLD_MIN,
+    DEFAULT_TOP_PAD,
+    DEFAULT_TRIM_THRESHOLD,
+    HEAP_MAX_SIZE,
+    M_ARENA_MAX,
+    M_ARENA_TEST,
+    M_CHECK_ACTION,
+    M_MMAP_MAX,
+    M_MMAP_THRESHOLD,
+    M_MXFAST,
+    M_PERTURB,
+    M_TOP_PAD,
+    M_TRIM_THRESHOLD,
+    MALLOC_ALIGN_MASK,
+    MALLOC_ALIGNMENT,
+    MINSIZE,
+    SIZE_SZ,
+    request2size,
+)
+
 __all__ = [
     "CHUNK_HDR_SZ",
+    "DEFAULT_MMAP_MAX",
+    "DEFAULT_MMAP_THRESHOLD",
     "DEFAULT_MMAP_THRESHOLD_MAX",
+    "DEFAULT_MMAP_THRESHOLD_MIN",
+    "DEFAULT_MXFAST",
+    "DEFAULT_TOP_PAD",
+    "DEFAULT_TRIM_THRESHOLD",
     "FASTBIN_CONSOLIDATION_THRESHOLD",
+    "HEAP_MAX_SIZE",
     "MALLOC_ALIGNMENT",
+    "MALLOC_ALIGN_MASK",
     "MAX_FAST_SIZE",
     "MAX_ITERS",
     "MINSIZE",
@@ -51,11 +86,6 @@ __all__ = [
     "smallbin_index",
 ]
 
-SIZE_SZ = 8
-MALLOC_ALIGNMENT = 16
-MALLOC_ALIGN_MASK = MALLOC_ALIGNMENT - 1
-CHUNK_HDR_SZ = 2 * SIZE_SZ
-MINSIZE = 32
 PAGE_SIZE = 4096
 
 TCACHE_MAX_BINS = 64
@@ -72,31 +102,8 @@ DEFAULT_MXFAST = 64 * SIZE_SZ // 4  # 128
 FASTBIN_CONSOLIDATION_THRESHOLD = 65536
 MAX_ITERS = 10000  # the unsorted-bin loop gives up after this many chunks
 
-DEFAULT_MMAP_THRESHOLD = 128 * 1024
-DEFAULT_MMAP_THRESHOLD_MAX = 4 * 1024 * 1024 * 8  # 32 MiB on 64-bit: the dynamic threshold's cap
-DEFAULT_TRIM_THRESHOLD = 128 * 1024
-DEFAULT_TOP_PAD = 128 * 1024  # malloc-machine.h wins over malloc.c's "0"
-DEFAULT_MMAP_MAX = 65536
-
-# mallopt parameter numbers (malloc/malloc.h).
-M_MXFAST = 1
-M_TRIM_THRESHOLD = -1
-M_TOP_PAD = -2
-M_MMAP_THRESHOLD = -3
-M_MMAP_MAX = -4
-M_CHECK_ACTION = -5
-M_PERTURB = -6
-M_ARENA_TEST = -7
-M_ARENA_MAX = -8
-
 SIZE_MAX = (1 << 64) - 1
 PTRDIFF_MAX = (1 << 63) - 1
-
-
-def request2size(request: int) -> int:
-    """The chunk size glibc uses for a request of `request` bytes (header added, 16-aligned)."""
-    size = (request + SIZE_SZ + MALLOC_ALIGN_MASK) & ~MALLOC_ALIGN_MASK
-    return MINSIZE if size < MINSIZE else size
 
 
 def csize2tidx(size: int) -> int:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from brkdoc.errors import BrkdocError
+
 __all__ = [
     "CHECKED_VERSIONS",
     "GLIBC_2_31",
@@ -39,11 +41,19 @@ __all__ = [
     "GLIBC_2_44",
     "PROFILES",
     "PROFILE_NAMES",
+    "NoProfileError",
     "Profile",
     "UnknownVersion",
+    "choose_profile",
     "get_profile",
     "profile_for_version",
 ]
+
+
+class NoProfileError(BrkdocError):
+    """No version was asked for, and the running C library is not one of the modelled ones."""
+
+    exit_status = 2
 
 
 class UnknownVersion(ValueError):
@@ -232,3 +242,26 @@ def get_profile(version: str) -> Profile:
 
 
 profile_for_version = get_profile
+
+
+def choose_profile(requested: str | None, running: str | None) -> Profile:
+    """The profile to model: that of `requested` if given (`UnknownVersion` if none models
+    it), else that of `running`, the running glibc's version (None when the C library is not
+    glibc); `NoProfileError` when neither names a profile. `brkdoc simulate` chooses so.
+
+    >>> choose_profile(None, "2.41").name, choose_profile("2.43", "2.41").name
+    ('2.41', '2.43')
+    >>> try:
+    ...     choose_profile(None, "2.39")
+    ... except NoProfileError as error:
+    ...     print(error.exit_status, str(error).split(";")[0])
+    2 the running glibc is 2.39, which no profile models
+    """
+    if requested:
+        return get_profile(requested)
+    if running in PROFILES:
+        return PROFILES[running]
+    found = f"the running glibc is {running}" if running else "the running C library is not glibc"
+    raise NoProfileError(
+        f"{found}, which no profile models; choose one with --glibc ({', '.join(PROFILE_NAMES)})"
+    )

@@ -75,7 +75,6 @@ class HeapState:
         # The top chunk; None until the first sysmalloc (glibc's "initial_top", size 0).
         self.top: int | None = None
         self.top_size = 0
-        self.system_mem = 0
         # Chunks handed to the program: address -> chunk size.
         self.used: dict[int, int] = {}
         # tcache bins (LIFO lists), created by the first malloc/free/realloc/calloc.

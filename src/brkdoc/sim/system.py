@@ -85,7 +85,6 @@ class SystemCalls(HeapState):
             # Neither brk nor mmap gave memory: top is unchanged and still too small, so
             # sysmalloc's "catch all failure paths" returns NULL with ENOMEM.
             return 0
-        self.system_mem += size
         if self.top is None:
             # First call: the break is page aligned, so no alignment correction is needed and
             # glibc's second sbrk is sbrk(0), which makes no system call.
@@ -153,7 +152,6 @@ class SystemCalls(HeapState):
         self._sbrk(-extra)  # a negative increment never fails
         released = before - self.current_break
         if released:
-            self.system_mem -= released
             self.top_size = top_size - released
             return 1
         return 0

@@ -10,8 +10,8 @@ handed out before (MORECORE_CLEARS). malloc + memset touches every page.
 
 from __future__ import annotations
 
-from brkdoc.native.demos.probe import conduct_probe, run_probe
-from brkdoc.native.demos.result import DemoResult, Evidence
+from brkdoc.native.demos.probe import run_probe
+from brkdoc.native.demos.result import DemoResult, Evidence, measure_and_judge
 
 NAME = "calloc-fresh"
 CLAIM = (
@@ -38,4 +38,4 @@ def judge(evidence: Evidence) -> bool:
 
 
 def run() -> DemoResult:
-    return conduct_probe(NAME, CLAIM, measure, judge)
+    return measure_and_judge(NAME, CLAIM, measure, judge)

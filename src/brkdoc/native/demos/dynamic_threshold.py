@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import ctypes
 
+from brkdoc.glibc_constants import DEFAULT_TRIM_THRESHOLD
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
+    MALLOC_ALIGNMENT,
     SIZE_SZ,
     DemoResult,
     Evidence,
@@ -31,7 +33,6 @@ CLAIM = (
     "trim threshold to twice that, so the next 1 MiB request is served from the heap."
 )
 REQUEST = 1024 * 1024
-DEFAULT_TRIM_THRESHOLD = 128 * 1024
 
 
 def free_and_reallocate(request: int, chunk_sizes: dict[str, int] | None = None) -> Evidence:
@@ -44,8 +45,9 @@ def free_and_reallocate(request: int, chunk_sizes: dict[str, int] | None = None)
     first = libc.malloc(request)
     first_where = where(first)
     after_first = libc.mallinfo2()
-    # The size word just below the pointer, flag bits cleared: what `free` sets the threshold
-    # to. Read, not computed: glibc 2.43 changed the mmapped chunk layout (614cfd0f8a).
+    # The size word just below the pointer, its three flag bits (SIZE_BITS) cleared: what
+    # `free` sets the threshold to. Read, not computed: glibc 2.43 changed the mmapped chunk
+    # layout (614cfd0f8a).
     if chunk_sizes is not None:
         chunk_sizes["first"] = ctypes.c_size_t.from_address(first - SIZE_SZ).value & ~0x7
     libc.free(first)
@@ -72,8 +74,8 @@ def measure() -> Evidence:
     # Chunk size = new threshold: sysmalloc's `nb >= mp_.mmap_threshold` holds, so it is mmapped.
     at_threshold = libc.malloc(new_threshold - SIZE_SZ)
     at_threshold_where = where(at_threshold)
-    # 16 bytes less: below the threshold, so the heap grows instead.
-    below_threshold = libc.malloc(new_threshold - SIZE_SZ - 16)
+    # One alignment unit (16 bytes) less: below the threshold, so the heap grows instead.
+    below_threshold = libc.malloc(new_threshold - SIZE_SZ - MALLOC_ALIGNMENT)
     below_threshold_where = where(below_threshold)
 
     # Freeing the block just below the top chunk merges it into top. With the default trim
@@ -92,7 +94,7 @@ def measure() -> Evidence:
             "new_mmap_threshold": new_threshold,
             "at_threshold_chunk_size": new_threshold,
             "at_threshold_where": at_threshold_where,
-            "below_threshold_chunk_size": new_threshold - 16,
+            "below_threshold_chunk_size": new_threshold - MALLOC_ALIGNMENT,
             "below_threshold_where": below_threshold_where,
             "top_after_first_free": top_after_first_free,
             "brk_moved_after_first_free": brk_after_first_free != brk_before,

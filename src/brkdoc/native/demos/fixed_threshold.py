@@ -12,6 +12,12 @@ from __future__ import annotations
 from typing import Literal
 
 from brkdoc.errors import BrkdocError
+from brkdoc.glibc_constants import (
+    DEFAULT_MMAP_MAX,
+    DEFAULT_MMAP_THRESHOLD,
+    DEFAULT_TOP_PAD,
+    DEFAULT_TRIM_THRESHOLD,
+)
 from brkdoc.native import libc
 from brkdoc.native.demos.dynamic_threshold import free_and_reallocate
 from brkdoc.native.demos.result import DemoResult, Evidence, conduct
@@ -29,10 +35,10 @@ VIAS: tuple[Via, ...] = ("mallopt", "env", "tunable")
 # Each setting with glibc's own default value: fixing a setting switches the dynamic threshold off
 # even when the value does not change.
 SETTINGS = {
-    "mmap_threshold": (libc.M_MMAP_THRESHOLD, 128 * 1024),
-    "trim_threshold": (libc.M_TRIM_THRESHOLD, 128 * 1024),
-    "top_pad": (libc.M_TOP_PAD, 128 * 1024),
-    "mmap_max": (libc.M_MMAP_MAX, 65536),
+    "mmap_threshold": (libc.M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD),
+    "trim_threshold": (libc.M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD),
+    "top_pad": (libc.M_TOP_PAD, DEFAULT_TOP_PAD),
+    "mmap_max": (libc.M_MMAP_MAX, DEFAULT_MMAP_MAX),
 }
 
 

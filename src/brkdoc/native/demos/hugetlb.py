@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-from brkdoc.native.demos.probe import conduct_probe, glibc_at_least, run_probe
-from brkdoc.native.demos.result import DemoResult, Evidence
+from brkdoc.native.demos.probe import glibc_at_least, run_probe
+from brkdoc.native.demos.result import DemoResult, Evidence, measure_and_judge
 
 NAME = "hugetlb"
 CLAIM = (
@@ -87,4 +87,4 @@ def judge(evidence: Evidence) -> bool:
 
 
 def run() -> DemoResult:
-    return conduct_probe(NAME, CLAIM, measure, judge)
+    return measure_and_judge(NAME, CLAIM, measure, judge)

@@ -18,7 +18,7 @@ import itertools
 
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
-    CHUNK_HEADER,
+    CHUNK_HDR_SZ,
     MINSIZE,
     PAGE,
     DemoResult,
@@ -85,7 +85,7 @@ def measure() -> Evidence:
     # How many there are depends by one on where the span starts in its first page, and that
     # moves with the interpreter's own allocations (its environment's size, say). So this is
     # the number that every placement of the span contains: (length + 1) // PAGE - 1 pages.
-    span = guard - CHUNK_HEADER - blocks[0]
+    span = guard - CHUNK_HDR_SZ - blocks[0]
     whole_pages = ((span + 1) // PAGE - 1) * PAGE
     libc.free(guard)
     for filler in fillers:

@@ -16,8 +16,8 @@ it (it is system-wide); the RLIMIT_AS it sets is its own.
 
 from __future__ import annotations
 
-from brkdoc.native.demos.probe import conduct_probe, run_probe
-from brkdoc.native.demos.result import DemoResult, Evidence
+from brkdoc.native.demos.probe import run_probe
+from brkdoc.native.demos.result import DemoResult, Evidence, measure_and_judge
 
 NAME = "overcommit"
 CLAIM = (
@@ -64,4 +64,4 @@ def judge(evidence: Evidence) -> bool:
 
 
 def run() -> DemoResult:
-    return conduct_probe(NAME, CLAIM, measure, judge)
+    return measure_and_judge(NAME, CLAIM, measure, judge)

@@ -9,20 +9,18 @@ environment plus whatever the demo sets, and prints `name value` lines. Inside
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import clean_malloc_environment, compile_cached, malloc_settings
+from brkdoc.native.build import compile_cached, run_helper
 from brkdoc.native.child import ChildError
-from brkdoc.native.demos.result import DemoResult, Evidence, chosen_glibc, glibc_build
+from brkdoc.native.demos.result import Evidence, chosen_glibc
 
 __all__ = [
     "compile_probe",
-    "conduct_probe",
     "glibc_at_least",
     "parse_probe_output",
     "run_probe",
@@ -73,55 +71,19 @@ def run_probe(
     experiment: str, args: Sequence[object] = (), *, env: Mapping[str, str] | None = None
 ) -> Evidence:
     """Run one experiment of the probe in a fresh process and return what it measured."""
-    child_env = clean_malloc_environment()
-    child_env.update(env or {})
     glibc = chosen_glibc()
     argv = glibcs.run_argv(
         glibc, [str(compile_probe(glibc)), experiment, *(str(arg) for arg in args)]
     )
-    try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            check=False,
-            env=child_env,
-            timeout=_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        raise ChildError(
-            f"questions probe {experiment!r} did not finish within {_TIMEOUT_SECONDS:g} s"
-        ) from None
-    if done.returncode != 0:
-        detail = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
-        raise ChildError(f"questions probe {experiment!r} failed: {detail}")
-    return parse_probe_output(done.stdout)
-
-
-def conduct_probe(
-    name: str,
-    claim: str,
-    measure: Callable[[], Evidence],
-    judge: Callable[[Evidence], bool],
-) -> DemoResult:
-    """Measure (with the probe) and judge. Raises NotGlibcError before starting anything.
-
-    The probe runs on the glibc build chosen with `on_glibc` (the system's by default), in a
-    clean malloc environment (`run_probe`); the result names what was removed from the caller's.
-    """
-    version, build = glibc_build(chosen_glibc())
-    removed = tuple(malloc_settings())
-    evidence = measure()
-    holds = judge(evidence)
-    return DemoResult(
-        name=name,
-        claim=claim,
-        holds=holds,
-        evidence=evidence,
-        glibc=version,
-        build=build,
-        removed_environment=removed,
+    done = run_helper(
+        argv,
+        env=env,
+        timeout=_TIMEOUT_SECONDS,
+        error=ChildError,
+        timed_out=f"questions probe {experiment!r} did not finish within {_TIMEOUT_SECONDS:g} s",
+        failed=f"questions probe {experiment!r} failed",
     )
+    return parse_probe_output(done.stdout.decode(errors="replace"))
 
 
 def glibc_at_least(evidence: Evidence, release: tuple[int, int]) -> bool:

@@ -30,8 +30,11 @@
 
 #define PAGE 4096UL
 #define MiB (1024UL * 1024UL)
-/* HEAP_MAX_SIZE in malloc/arena.c: 2 * DEFAULT_MMAP_THRESHOLD_MAX = 64 MiB on 64-bit. */
-#define ARENA_HEAP (64UL * MiB)
+/* glibc's own names and values; malloc.h does not export them. HEAP_MAX_SIZE in malloc/arena.c:
+   2 * DEFAULT_MMAP_THRESHOLD_MAX = 64 MiB on 64-bit. DEFAULT_MMAP_THRESHOLD in malloc/malloc.c
+   (glibc-2.36). */
+#define HEAP_MAX_SIZE (64UL * MiB)
+#define DEFAULT_MMAP_THRESHOLD (128 * 1024)
 
 static char out_buffer[1 << 16];
 static char proc_text[1 << 20];
@@ -213,7 +216,7 @@ static int arena_max(long threads, int pin_one_cpu) {
             on_main++;
             continue;
         }
-        uintptr_t base = at & ~(ARENA_HEAP - 1);
+        uintptr_t base = at & ~(HEAP_MAX_SIZE - 1);
         long seen = 0;
         for (long j = 0; j < new_arenas; j++) seen |= bases[j] == base;
         if (!seen) bases[new_arenas++] = base;
@@ -227,7 +230,7 @@ static int arena_max(long threads, int pin_one_cpu) {
     emit("affinity_cpus", CPU_COUNT(&allowed));
     emit("new_arenas", new_arenas);
     emit("threads_on_main_arena", on_main);
-    emit("arena_heap_bytes", (long)ARENA_HEAP);
+    emit("arena_heap_bytes", (long)HEAP_MAX_SIZE);
     emit("vmsize_grown", size_after - size_before);
     emit("vmrss_grown", rss_after - rss_before);
     return 0;
@@ -351,7 +354,7 @@ static int overcommit(long touch_bytes) {
 static int realloc_mremap(int argc, char **argv) {
     /* A fixed threshold: frees must not raise it (the dynamic threshold), so that every block
        here is an mmapped chunk. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD);
     /* One unmeasured round first: the measured calls must not pay for faults that have nothing
        to do with the block (a stack page the call reaches for the first time, whose place
        varies with the stack's randomized start). */

@@ -12,8 +12,8 @@ written 1, 8 and 64 MiB block with realloc, and counts minor page faults (getrus
 
 from __future__ import annotations
 
-from brkdoc.native.demos.probe import conduct_probe, run_probe
-from brkdoc.native.demos.result import PAGE, DemoResult, Evidence
+from brkdoc.native.demos.probe import run_probe
+from brkdoc.native.demos.result import PAGE, DemoResult, Evidence, measure_and_judge
 
 NAME = "realloc-mremap"
 CLAIM = (
@@ -43,4 +43,4 @@ def judge(evidence: Evidence) -> bool:
 
 
 def run() -> DemoResult:
-    return conduct_probe(NAME, CLAIM, measure, judge)
+    return measure_and_judge(NAME, CLAIM, measure, judge)

@@ -8,7 +8,6 @@ feed `judge` altered evidence to check that it notices a false claim.
 
 from __future__ import annotations
 
-import ctypes
 import mmap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,13 +15,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# The chunk geometry (malloc/malloc.c's names), defined once; demos import it from here.
+from brkdoc.glibc_constants import CHUNK_HDR_SZ, MALLOC_ALIGNMENT, MINSIZE, SIZE_SZ, request2size
 from brkdoc.native.build import malloc_settings
 from brkdoc.native.child import DEFAULT_TIMEOUT, run_in_child
 from brkdoc.native.libc import require_glibc
 from brkdoc.native.procfs import classify
 
 __all__ = [
-    "CHUNK_HEADER",
+    "CHUNK_HDR_SZ",
+    "MALLOC_ALIGNMENT",
     "MINSIZE",
     "PAGE",
     "SIZE_SZ",
@@ -32,6 +34,7 @@ __all__ = [
     "chosen_glibc",
     "conduct",
     "glibc_build",
+    "measure_and_judge",
     "mmapped_chunk_size",
     "on_glibc",
     "page_down",
@@ -44,11 +47,7 @@ __all__ = [
 Evidence = dict[str, Any]
 Where = Literal["heap", "mmap", "other", "unmapped"]
 
-# The chunk geometry of glibc's malloc/malloc.c (glibc-2.36): SIZE_SZ, CHUNK_HDR_SZ, MINSIZE.
-SIZE_SZ = ctypes.sizeof(ctypes.c_size_t)
-MALLOC_ALIGNMENT = 16
-CHUNK_HEADER = 2 * SIZE_SZ
-MINSIZE = 4 * SIZE_SZ
+# The page size of the machine the demo runs on (the model's PAGE_SIZE is x86-64's 4 KiB).
 PAGE = mmap.PAGESIZE
 
 
@@ -119,18 +118,35 @@ def conduct(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> DemoResult:
-    """Measure in a child, judge in the parent. Raises NotGlibcError before starting a child.
+    """Measure in a child interpreter (`target`, "module:function"), judge in the parent.
 
     The child runs on the glibc build chosen with `on_glibc` (the system's by default), in a
-    clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`; the result names
-    what was removed from the caller's.
+    clean malloc environment (see `run_in_child`'s `clean_malloc`) plus `env`. See
+    `measure_and_judge` for the rest.
     """
     chosen = chosen_glibc()
-    version, build = glibc_build(chosen)
+
+    def measure() -> Evidence:
+        evidence: Evidence = run_in_child(
+            target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen, clean_malloc=True
+        )
+        return evidence
+
+    return measure_and_judge(name, claim, measure, judge)
+
+
+def measure_and_judge(
+    name: str,
+    claim: str,
+    measure: Callable[[], Evidence],
+    judge: Callable[[Evidence], bool],
+) -> DemoResult:
+    """Call `measure` (which starts a child of its own: an interpreter, or the C probe), judge
+    its evidence here, and name the glibc build (chosen with `on_glibc`) and the caller's malloc
+    settings the child ran without. Raises NotGlibcError before measuring on another libc."""
+    version, build = glibc_build(chosen_glibc())
     removed = tuple(malloc_settings())
-    evidence: Evidence = run_in_child(
-        target, kwargs=kwargs, env=env, timeout=timeout, glibc=chosen, clean_malloc=True
-    )
+    evidence = measure()
     return DemoResult(
         name=name,
         claim=claim,
@@ -148,12 +164,6 @@ def page_up(value: int) -> int:
 
 def page_down(value: int) -> int:
     return value & ~(PAGE - 1)
-
-
-def request2size(request: int) -> int:
-    """The chunk size malloc uses for a request (`request2size` in malloc/malloc.c)."""
-    padded = request + SIZE_SZ + MALLOC_ALIGNMENT - 1
-    return MINSIZE if padded < MINSIZE else padded & ~(MALLOC_ALIGNMENT - 1)
 
 
 def request_taking_top(top_size: int) -> int:

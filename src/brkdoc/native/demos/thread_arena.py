@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 
+from brkdoc.glibc_constants import HEAP_MAX_SIZE
 from brkdoc.native import libc
-from brkdoc.native.demos.result import SIZE_SZ, DemoResult, Evidence, conduct, where
+from brkdoc.native.demos.result import DemoResult, Evidence, conduct, where
 from brkdoc.native.procfs import read_maps
 
 NAME = "thread-arena"
@@ -20,8 +21,6 @@ CLAIM = (
     "mapping outside [heap], and does not move the program break."
 )
 REQUEST = 200
-# HEAP_MAX_SIZE in malloc/arena.c: 2 * DEFAULT_MMAP_THRESHOLD_MAX (4 MiB * sizeof (long)).
-HEAP_MAX_SIZE = 2 * 4 * 1024 * 1024 * SIZE_SZ
 
 
 def measure() -> Evidence:

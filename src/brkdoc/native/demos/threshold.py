@@ -7,9 +7,10 @@ one chunk and counts it in `n_mmaps`/`mmapped_mem` (mallinfo2's `hblks`/`hblkhd`
 
 from __future__ import annotations
 
+from brkdoc.glibc_constants import DEFAULT_MMAP_THRESHOLD
 from brkdoc.native import libc
 from brkdoc.native.demos.result import (
-    CHUNK_HEADER,
+    CHUNK_HDR_SZ,
     PAGE,
     DemoResult,
     Evidence,
@@ -24,8 +25,6 @@ CLAIM = (
     "gets an anonymous mapping of its own, sized to whole pages."
 )
 SMALL_REQUEST = 100
-# glibc's DEFAULT_MMAP_THRESHOLD (malloc/malloc.c, glibc-2.36).
-DEFAULT_MMAP_THRESHOLD = 128 * 1024
 # Twice the default threshold, and far more than any free chunk a fresh interpreter leaves in its
 # heap, so only sysmalloc can serve it.
 BIG_REQUEST = 256 * 1024
@@ -69,7 +68,7 @@ def judge(evidence: Evidence) -> bool:
         and evidence["mapped_bytes_added"] == evidence["expected_mapping_size"]
         and evidence["mapped_bytes_added"] >= evidence["big_request"]
         # the chunk header sits at the very start of the mapping
-        and evidence["big_offset_in_page"] == CHUNK_HEADER
+        and evidence["big_offset_in_page"] == CHUNK_HDR_SZ
     )
 
 

@@ -9,6 +9,7 @@ given back this way: the break is one boundary, so a block still in use above fr
 
 from __future__ import annotations
 
+from brkdoc.glibc_constants import DEFAULT_TOP_PAD, DEFAULT_TRIM_THRESHOLD
 from brkdoc.native import libc
 from brkdoc.native.demos.result import MINSIZE, PAGE, DemoResult, Evidence, conduct, where
 
@@ -21,15 +22,13 @@ CLAIM = (
 # and fastbin sizes, so every free coalesces at once.
 BLOCK = 64 * 1024
 COUNT = 32
-DEFAULT_TOP_PAD = 128 * 1024
-TRIM_THRESHOLD = 128 * 1024
 
 
 def measure() -> Evidence:
     """Runs in the child."""
     # A fresh interpreter may already have freed an mmapped chunk and so raised the trim threshold
     # (dynamic threshold); pin it at glibc's default, DEFAULT_TRIM_THRESHOLD, so it is known.
-    accepted = libc.mallopt(libc.M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    accepted = libc.mallopt(libc.M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
     # Part 1: grow the heap, then free everything from the top down.
     start = libc.sbrk(0)
     blocks = [libc.malloc(BLOCK) for _ in range(COUNT)]
@@ -54,7 +53,7 @@ def measure() -> Evidence:
     after_guard_free = libc.sbrk(0)
     top_after_guard_free = libc.mallinfo2().keepcost
     evidence: Evidence = {
-        "trim_threshold": TRIM_THRESHOLD,
+        "trim_threshold": DEFAULT_TRIM_THRESHOLD,
         "mallopt_accepted": accepted,
         "block": BLOCK,
         "count": COUNT,
