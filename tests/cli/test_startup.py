@@ -8,10 +8,14 @@ import sys
 # Each is imported by one command's handler only; none is needed to parse arguments.
 HANDLER_ONLY = (
     "brkdoc.bench",
+    "brkdoc.native.child",
+    "brkdoc.native.demos.fixed_threshold",
+    "brkdoc.native.demos.result",
     "brkdoc.native.compare",
     "brkdoc.native.oracle",
     "brkdoc.native.record",
     "brkdoc.native.versions",
+    "brkdoc.sim",
 )
 
 

@@ -12,6 +12,7 @@ from brkdoc.sim import (
     GLIBC_2_41,
     GLIBC_2_43,
     GLIBC_2_44,
+    PROFILE_NAMES,
     PROFILES,
     Heap,
     UnknownVersion,
@@ -152,3 +153,11 @@ def test_no_profile_for_the_running_c_library_is_a_usage_error(
 def test_a_version_asked_for_must_be_modelled() -> None:
     with pytest.raises(UnknownVersion):
         choose_profile("2.39", "2.36")
+
+
+def test_the_model_has_a_profile_for_each_checked_build() -> None:
+    # The CLI offers native.glibcs.CHECKED_VERSIONS as the model's versions too (so that
+    # `brkdoc --help` need not load the model): the two lists must be the same.
+    from brkdoc.native.glibcs import CHECKED_VERSIONS  # noqa: PLC0415 (native, in a sim test)
+
+    assert PROFILE_NAMES == CHECKED_VERSIONS

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brkdoc.native.child import InterpreterUnavailable
-from brkdoc.native.demos import DEMO_NAMES, DemoResult, claim_of, run_demo
-from brkdoc.native.demos.fixed_threshold import NAME as _FIXED_THRESHOLD
-from brkdoc.native.demos.fixed_threshold import SETTINGS, VIAS
+from brkdoc.native.demos import DEMO_NAMES, claim_of, run_demo
+from brkdoc.native.demos.fixed_settings import NAME as _FIXED_THRESHOLD
+from brkdoc.native.demos.fixed_settings import SETTINGS, VIAS
 from brkdoc.native.glibcs import CHECKED_VERSIONS, build_for
+
+if TYPE_CHECKING:
+    from brkdoc.native.demos.result import DemoResult
 
 
 def register(subparsers: Any) -> None:
@@ -62,6 +64,9 @@ def _run(args: argparse.Namespace) -> int:
             if args.name != _FIXED_THRESHOLD:
                 parser.error(f"--{option} applies only to {_FIXED_THRESHOLD}")
             options[option] = value
+    # The child-process machinery loads here, when a demo runs, not when `brkdoc --help` does.
+    from brkdoc.native.child import InterpreterUnavailable  # noqa: PLC0415
+
     try:
         result = run_demo(args.name, glibc=args.glibc, **options)
     except InterpreterUnavailable as error:

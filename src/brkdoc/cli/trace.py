@@ -12,25 +12,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from brkdoc.errors import BrkdocError, NotGlibcError
 from brkdoc.native.glibcs import CHECKED_VERSIONS
 from brkdoc.platform import glibc_version
-from brkdoc.sim import (
-    PROFILE_NAMES,
-    Heap,
-    MallocAbort,
-    MallocCrash,
-    MallocError,
-    UnknownVersion,
-    format_strace,
-    format_view,
-    get_profile,
-    summarize_lines,
-)
-from brkdoc.sim.jsonl import jsonl_lines, trace_abort
-from brkdoc.sim.profiles import choose_profile
 from brkdoc.timing import timed_without_gc
 from brkdoc.trace import TraceOp, format_observation, parse_trace, stopped_at, trace_lines
 
 if TYPE_CHECKING:
     from brkdoc.native.compare import Comparison
+
+# The model (brkdoc.sim) and the oracle are imported by the handlers that use them, not here:
+# `brkdoc --help` and every other command would otherwise pay for loading them.
 
 __all__ = ["read_ops", "register"]
 
@@ -127,13 +116,15 @@ def _add_profile_option(parser: argparse.ArgumentParser) -> None:
         "--glibc",
         type=_checked_version,
         metavar="V",
-        help=f"glibc version to model, one of {', '.join(PROFILE_NAMES)} "
+        help=f"glibc version to model, one of {', '.join(CHECKED_VERSIONS)} "
         "(default: the running C library's, when it is one of them)",
     )
 
 
 def _checked_version(value: str) -> str:
     """argparse type for --glibc: only the modelled versions, never a neighbour."""
+    from brkdoc.sim import UnknownVersion, get_profile  # noqa: PLC0415
+
     try:
         get_profile(value)
     except UnknownVersion as error:
@@ -175,6 +166,10 @@ def _open_trace(path: str) -> TextIO:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from brkdoc.sim import Heap, MallocError, format_strace, summarize_lines  # noqa: PLC0415
+    from brkdoc.sim.jsonl import jsonl_lines, trace_abort  # noqa: PLC0415
+    from brkdoc.sim.profiles import choose_profile  # noqa: PLC0415
+
     profile = choose_profile(args.glibc, glibc_version())
     heap = Heap(profile, record_syscalls=args.strace)
     if args.jsonl:
@@ -238,6 +233,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _report_comparison(name: str, found: Comparison) -> int:
     from brkdoc.native.compare import Difference  # noqa: PLC0415  (as above)
+    from brkdoc.sim import MallocAbort, MallocCrash, format_view  # noqa: PLC0415
 
     at = found.at
     if at is None:

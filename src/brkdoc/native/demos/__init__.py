@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brkdoc.errors import BrkdocError
-from brkdoc.native.demos.result import DemoResult, on_glibc
+
+if TYPE_CHECKING:
+    from brkdoc.native.demos.result import DemoResult
 
 __all__ = ["DEMO_NAMES", "DemoResult", "claim_of", "demo_module", "run_demo"]
 
@@ -55,7 +57,19 @@ def run_demo(name: str, *, glibc: str | None = None, **options: Any) -> DemoResu
     `glibc` names a checked glibc build to run the child on (None: the system's own); when
     this interpreter cannot start on it, `InterpreterUnavailable` says so.
     """
+    from brkdoc.native.demos.result import on_glibc  # noqa: PLC0415 (the CLI lists names without it)
+
     module = demo_module(name)
     with on_glibc(glibc):
         result: DemoResult = module.run(**options)
     return result
+
+
+def __getattr__(name: str) -> Any:
+    # `DemoResult` loads with the machinery it belongs to, so that `brkdoc --help`, which needs
+    # only DEMO_NAMES, does not import the child-process code.
+    if name == "DemoResult":
+        from brkdoc.native.demos.result import DemoResult  # noqa: PLC0415
+
+        return DemoResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,37 +9,19 @@ tunables (elf/dl-tunables.list).
 
 from __future__ import annotations
 
-from typing import Literal
-
 from brkdoc.errors import BrkdocError
-from brkdoc.glibc_constants import (
-    DEFAULT_MMAP_MAX,
-    DEFAULT_MMAP_THRESHOLD,
-    DEFAULT_TOP_PAD,
-    DEFAULT_TRIM_THRESHOLD,
-)
 from brkdoc.native import libc
 from brkdoc.native.demos.dynamic_threshold import free_and_reallocate
+from brkdoc.native.demos.fixed_settings import NAME, SETTINGS, VIAS, Via
 from brkdoc.native.demos.result import DemoResult, Evidence, conduct
 
-NAME = "fixed-threshold"
+__all__ = ["CLAIM", "NAME", "SETTINGS", "VIAS", "Via", "environment_for", "judge", "measure", "run"]
 CLAIM = (
     "With a malloc threshold setting fixed (mallopt, a MALLOC_*_ variable or GLIBC_TUNABLES), "
     "freeing a 1 MiB mmapped block leaves the mmap threshold alone, so the next 1 MiB request "
     "is mmapped too."
 )
 REQUEST = 1024 * 1024
-
-Via = Literal["mallopt", "env", "tunable"]
-VIAS: tuple[Via, ...] = ("mallopt", "env", "tunable")
-# Each setting with glibc's own default value: fixing a setting switches the dynamic threshold off
-# even when the value does not change.
-SETTINGS = {
-    "mmap_threshold": (libc.M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD),
-    "trim_threshold": (libc.M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD),
-    "top_pad": (libc.M_TOP_PAD, DEFAULT_TOP_PAD),
-    "mmap_max": (libc.M_MMAP_MAX, DEFAULT_MMAP_MAX),
-}
 
 
 def environment_for(via: Via, setting: str) -> dict[str, str]:
