@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from material.plugins.search import plugin as search_plugin
 from mkdocs.config import load_config
 from mkdocs.structure.toc import AnchorLink
 
 from tests.loading import load_by_path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Material ships no type information.
+search_plugin: Any = importlib.import_module("material.plugins.search.plugin")
 hook = load_by_path("hooks/search_cache.py", "search_cache_under_test")
 
 HTML = '<h1 id="top">Title</h1><p>First words.</p><h2 id="more">More</h2><p>Second words.</p>'
@@ -36,7 +38,7 @@ def index_of_a_build(monkeypatch: pytest.MonkeyPatch, cache: Path) -> Any:
     """The search index of a fresh build of the site's configuration, with the hook on."""
     monkeypatch.setattr(hook, "CACHE_DIR", cache)
     config = load_config(str(ROOT / "mkdocs.yml"))
-    plugin = config.plugins[hook.PLUGIN]
+    plugin: Any = config.plugins[hook.PLUGIN]
     plugin.on_config(config)
     hook.on_config(config)
     return plugin.search_index

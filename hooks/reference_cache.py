@@ -1,0 +1,228 @@
+"""MkDocs hook: render the API reference again only when what it is made from changed.
+
+mkdocstrings renders `::: brkdoc.native` and the other reference blocks from Jinja templates on
+every build, about 40% of a `make serve` rebuild, though an edit to another page never changes
+them. This hook keeps each rendered block under `.cache/reference/`, keyed on everything the
+rendering reads: every file under `src/brkdoc` (the docstrings and signatures), mkdocs.yml (the
+handler's options and the Markdown extensions that convert the docstrings), the locked and the
+installed versions of the packages that render, the page the block is on and the site's file
+list (links in docstrings are resolved from the page), the block's identifier and options.
+
+Rendering does more than return HTML, and a hit replays the rest:
+
+- the headings it makes, which mkdocstrings adds to the page's table of contents and registers
+  with mkdocs-autorefs, so cross-references from other pages resolve as before;
+- any anchor registered with autorefs while it ran.
+
+The objects are still collected with griffe on every build (mkdocstrings needs them for the
+aliases of each heading). A render that logged a warning is never kept: a cached block must
+not hide from a strict build what rendering it again would report.
+
+Enable it in mkdocs.yml with `hooks: [hooks/reference_cache.py]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+
+from brkdoc.buildcache import cached_text, inputs_digest
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / ".cache" / "reference"
+PLUGIN = "mkdocstrings"
+HANDLER = "python"
+INPUTS = ("src/brkdoc", "mkdocs.yml", "requirements.lock", "hooks/reference_cache.py")
+# The installed packages whose code turns the collected objects into HTML.
+RENDERERS = (
+    "mkdocstrings",
+    "mkdocstrings-python",
+    "griffelib",
+    "mkdocs-autorefs",
+    "mkdocs",
+    "markdown",
+    "pymdown-extensions",
+    "pygments",
+    "jinja2",
+    "black",
+)
+# Where mkdocstrings, griffe and the Markdown extensions report problems.
+WATCHED_LOGGERS = ("mkdocs", "griffe", "markdown")
+
+# The site's file list, from on_files: a docstring's relative link resolves against it.
+_site_files: list[str] = []
+
+
+def _installed(name: str) -> str:
+    try:
+        return f"{name}=={version(name)}"
+    except ImportError:
+        return f"{name} absent"
+
+
+def inputs_key(root: Path) -> str:
+    """The digest of what every block's rendering reads, besides the block itself."""
+    return inputs_digest(root, INPUTS, sys.version, *map(_installed, RENDERERS))
+
+
+class _NotKept(Exception):
+    """Raised from inside the cache's make step so that it writes nothing; carries the render."""
+
+    def __init__(self, made: dict[str, Any]) -> None:
+        super().__init__("rendered with warnings")
+        self.made = made
+
+
+class _Warnings(logging.Handler):
+    """Counts the warnings and errors logged while it is attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _counting_warnings() -> Iterator[_Warnings]:
+    counter = _Warnings()
+    loggers = [logging.getLogger(name) for name in WATCHED_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        for logger in loggers:
+            logger.removeHandler(counter)
+
+
+def _heading_data(heading: Element) -> dict[str, Any]:
+    if len(heading) or heading.tail:
+        raise ValueError("reference_cache: a heading with children cannot be kept")
+    return {"tag": heading.tag, "attrib": dict(heading.attrib), "text": heading.text}
+
+
+def _heading(data: dict[str, Any]) -> Element:
+    heading = Element(data["tag"], data["attrib"])
+    heading.text = data["text"]
+    return heading
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _site_files[:] = sorted(file.src_uri for file in files)
+    return files
+
+
+class _CachingHandler:
+    """Wraps one build's handler: render, get_headings and get_aliases read the cache."""
+
+    def __init__(self, handler: Any, autorefs: Any, base_key: str) -> None:
+        self._render = handler.render
+        self._get_headings = handler.get_headings
+        self._get_aliases = handler.get_aliases
+        self._autorefs = autorefs
+        self._base_key = base_key
+        # The headings of the block just rendered, for mkdocstrings' get_headings call after it.
+        self._pending: list[Element] = []
+        # Each rendered heading's aliases, as griffe gave them just after rendering its block.
+        self._aliases: dict[str, list[str]] = {}
+        self._depth = 0
+        handler.render = self.render
+        handler.get_headings = self.get_headings
+        handler.get_aliases = self.get_aliases
+
+    def render(self, data: Any, options: Any, locale: str | None = None) -> str:
+        if self._depth:  # a block inside a docstring: its headings go to the outer block
+            return str(self._render(data, options, locale=locale))
+        page = self._autorefs.current_page
+        where = page and page.file.src_uri
+        key = json.dumps([self._base_key, data.path, repr(options), locale, where, *_site_files])
+        entry = hashlib.sha256(key.encode()).hexdigest()
+        fresh: list[bool] = []
+
+        def render_anew() -> str:
+            fresh.append(True)  # its anchors are registered while it renders
+            made = self._render_recording(data, options, locale)
+            if made.pop("warnings"):
+                raise _NotKept(made)
+            return json.dumps(made)
+
+        try:
+            made = json.loads(cached_text(CACHE_DIR, _kind(data.path), entry, render_anew))
+        except _NotKept as rendered:
+            made = rendered.made
+        for args, kwargs in () if fresh else made["anchors"]:
+            self._autorefs.register_anchor(page, *args, **kwargs)
+        self._pending[:] = [_heading(heading) for heading in made["headings"]]
+        self._aliases.update(made["aliases"])
+        return str(made["html"])
+
+    def _render_recording(self, data: Any, options: Any, locale: str | None) -> dict[str, Any]:
+        """Render with the original handler, noting what a cached copy must replay."""
+        anchors: list[tuple[Any, ...]] = []
+        register_anchor = self._autorefs.register_anchor
+
+        def recording(page: Any, *args: Any, **kwargs: Any) -> None:
+            anchors.append((args, kwargs))
+            register_anchor(page, *args, **kwargs)
+
+        self._depth += 1
+        self._autorefs.register_anchor = recording
+        try:
+            with _counting_warnings() as warnings:
+                html = str(self._render(data, options, locale=locale))
+        finally:
+            self._depth -= 1
+            del self._autorefs.register_anchor
+        headings = self._get_headings()
+        return {
+            "html": html,
+            "headings": [_heading_data(heading) for heading in headings],
+            "anchors": anchors,
+            # Asked for here, in the order mkdocstrings asks next: griffe resolves aliases
+            # while rendering, and a hit has not rendered.
+            "aliases": {
+                heading.attrib["id"]: self._get_aliases(heading.attrib["id"])
+                for heading in headings
+            },
+            "warnings": warnings.count,
+        }
+
+    def get_aliases(self, identifier: str) -> tuple[str, ...]:
+        if identifier in self._aliases:
+            return tuple(self._aliases[identifier])
+        return tuple(self._get_aliases(identifier))
+
+    def get_headings(self) -> list[Element]:
+        headings = [*self._pending, *self._get_headings()]
+        self._pending.clear()
+        return headings
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    plugin = config.plugins.get(PLUGIN)
+    if plugin is None:
+        raise PluginError(f"reference_cache: the {PLUGIN} plugin is not enabled in mkdocs.yml")
+    # mkdocstrings' on_config, which runs before the hooks', made this build's handlers and
+    # added the autorefs plugin.
+    handler = plugin.handlers.get_handler(HANDLER)
+    _CachingHandler(handler, config.plugins["autorefs"], inputs_key(ROOT))
+    return config
+
+
+def _kind(identifier: str) -> str:
+    """One entry is kept per rendered object."""
+    return "block-" + identifier.replace("/", "_")
