@@ -14,9 +14,11 @@ Rendering does more than return HTML, and a hit replays the rest:
   with mkdocs-autorefs, so cross-references from other pages resolve as before;
 - any anchor registered with autorefs while it ran.
 
-The objects are still collected with griffe on every build (mkdocstrings needs them for the
-aliases of each heading). A render that logged a warning is never kept: a cached block must
-not hide from a strict build what rendering it again would report.
+Griffe loads the package only when a block must be rendered again or an alias is asked for
+that the cache does not hold: each block's collection is deferred until then, and the blocks
+are then collected in page order, as they would have been. A render that logged a warning, or
+that followed a load that did, is never kept: a cached block must not hide from a strict build
+what rendering it again would report.
 
 Enable it in mkdocs.yml with `hooks: [hooks/reference_cache.py]`.
 """
@@ -37,6 +39,7 @@ from xml.etree.ElementTree import Element
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
+from mkdocstrings import CollectionError
 
 from brkdoc.buildcache import cached_text, inputs_digest
 
@@ -126,10 +129,24 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+class _Deferred:
+    """A block's collection, made only when a block or an alias is not in the cache."""
+
+    def __init__(self, identifier: str, options: Any) -> None:
+        self.path = identifier
+        self.options = options
+        self.collected: Any = None
+
+
 class _CachingHandler:
-    """Wraps one build's handler: render, get_headings and get_aliases read the cache."""
+    """Wraps one build's handler: collect, render, get_headings and get_aliases use the cache."""
 
     def __init__(self, handler: Any, autorefs: Any, base_key: str) -> None:
+        self._collect = handler.collect
+        # The blocks collected so far, in page order; each is loaded when first needed, after
+        # those before it, so that griffe sees the same sequence of loads as without the cache.
+        self._deferred: list[_Deferred] = []
+        self._collect_warned = False
         self._render = handler.render
         self._get_headings = handler.get_headings
         self._get_aliases = handler.get_aliases
@@ -140,12 +157,31 @@ class _CachingHandler:
         # Each rendered heading's aliases, as griffe gave them just after rendering its block.
         self._aliases: dict[str, list[str]] = {}
         self._depth = 0
+        handler.collect = self.collect
         handler.render = self.render
         handler.get_headings = self.get_headings
         handler.get_aliases = self.get_aliases
 
+    def collect(self, identifier: str, options: Any) -> Any:
+        if self._depth:  # a block inside a docstring, while its outer block renders
+            return self._collect(identifier, options)
+        deferred = _Deferred(identifier, options)
+        self._deferred.append(deferred)
+        return deferred
+
+    def _load(self) -> None:
+        """Collect every deferred block not collected yet, noting any warning griffe gave."""
+        with _counting_warnings() as warnings:
+            for deferred in self._deferred:
+                if deferred.collected is None:
+                    try:
+                        deferred.collected = self._collect(deferred.path, deferred.options)
+                    except CollectionError as error:  # as mkdocstrings reports it
+                        raise PluginError(f"Could not collect '{deferred.path}'") from error
+        self._collect_warned = self._collect_warned or bool(warnings.count)
+
     def render(self, data: Any, options: Any, locale: str | None = None) -> str:
-        if self._depth:  # a block inside a docstring: its headings go to the outer block
+        if not isinstance(data, _Deferred):  # a block inside a docstring: no cache
             return str(self._render(data, options, locale=locale))
         page = self._autorefs.current_page
         where = page and page.file.src_uri
@@ -155,8 +191,10 @@ class _CachingHandler:
 
         def render_anew() -> str:
             fresh.append(True)  # its anchors are registered while it renders
-            made = self._render_recording(data, options, locale)
-            if made.pop("warnings"):
+            self._load()
+            made = self._render_recording(data.collected, options, locale)
+            # A warning from loading the package is reported again only if it loads again.
+            if made.pop("warnings") or self._collect_warned:
                 raise _NotKept(made)
             return json.dumps(made)
 
@@ -204,6 +242,7 @@ class _CachingHandler:
     def get_aliases(self, identifier: str) -> tuple[str, ...]:
         if identifier in self._aliases:
             return tuple(self._aliases[identifier])
+        self._load()
         return tuple(self._get_aliases(identifier))
 
     def get_headings(self) -> list[Element]:
