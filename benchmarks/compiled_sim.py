@@ -3,14 +3,14 @@
 The pure-Python modules in src/brkdoc/sim and src/brkdoc/trace stay the source of truth (the
 browser playground runs them, and `pip install` needs no compiler). This script copies the
 `brkdoc` package into `.cache/compiled-sim/KEY/`, compiles there with mypyc the simulator's
-modules and those of the trace format its hot loop calls (`IdTable`, the line checks; mypyc is
-shipped with mypy, which the lock already has; it needs gcc and the Python headers), and prints
-that folder. Put it first on PYTHONPATH to run the compiled model:
+modules, those of the trace format its hot loop calls (`IdTable`, the line checks) and glibc's
+constants (mypyc is shipped with mypy, which the lock already has; it needs gcc and the Python
+headers), and prints that folder. Put it first on PYTHONPATH to run the compiled model:
 
     PYTHONPATH=$(.venv/bin/python benchmarks/compiled_sim.py) .venv/bin/brkdoc simulate TRACE
 
-KEY is a digest of brkdoc's source, mypy's version and the interpreter, so an edit to the model
-builds a new copy instead of running a stale one. `make sim-compiled` runs this script;
+KEY is a digest of brkdoc's source, this script, mypy's version and the interpreter, so an edit
+to the model builds a new copy instead of running a stale one. `make sim-compiled` runs this script;
 `benchmarks/sim_speed.py --compiled` times the copy; tests/test_compiled_sim.py checks that it
 gives the same output as the pure modules on every example trace.
 """
@@ -29,19 +29,26 @@ from brkdoc.buildcache import inputs_digest
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "compiled-sim"
 # Every module of the model and of the trace format, as "sim/heap", except the packages'
-# __init__ (which only re-export).
+# __init__ (which only re-export), and glibc's constants, which the model's hot path reads:
+# compiled code reaches a name in an uncompiled module through that module's dictionary.
 PACKAGES = ("sim", "trace")
-MODULES = tuple(
-    f"{package}/{path.stem}"
-    for package in PACKAGES
-    for path in sorted((ROOT / "src" / "brkdoc" / package).glob("*.py"))
-    if path.stem != "__init__"
+MODULES = (
+    *(
+        f"{package}/{path.stem}"
+        for package in PACKAGES
+        for path in sorted((ROOT / "src" / "brkdoc" / package).glob("*.py"))
+        if path.stem != "__init__"
+    ),
+    "glibc_constants",
 )
 _DONE = "compiled.ok"
 
 
 def build_key() -> str:
-    return inputs_digest(ROOT, ["src/brkdoc"], version("mypy"), sys.version)
+    # This script is an input too: a change to MODULES must not reuse a copy compiled without it.
+    return inputs_digest(
+        ROOT, ["src/brkdoc", "benchmarks/compiled_sim.py"], version("mypy"), sys.version
+    )
 
 
 def build(quiet: bool = True) -> Path:

@@ -25,6 +25,7 @@ import argparse
 import os
 import random
 import re
+import statistics
 import struct
 import subprocess
 import sys
@@ -161,34 +162,80 @@ def _model_line(label: str, run: ModelRun, ops: int, live: ChildRun) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Round:
+    """One model run (and one of the compiled copy) beside one live replay, back to back."""
+
+    model: ModelRun
+    fast: ModelRun | None
+    ops: int
+    live: ChildRun
+
+
+def _ratios(run: ModelRun, ops: int, live: ChildRun) -> tuple[float, float]:
+    """live/model by the speed line against the live wall time, and by CPU time."""
+    return ops / live.wall / run.ops_per_second, run.child.cpu / live.cpu
+
+
+def _median_line(label: str, ratios: list[tuple[float, float]]) -> str:
+    by_speed = statistics.median(speed for speed, _ in ratios)
+    by_cpu = statistics.median(cpu for _, cpu in ratios)
+    each = ", ".join(f"{speed:.1f}x" for speed, _ in ratios)
+    return (
+        f"{label}, median of {len(ratios)} rounds: live/model {by_speed:.1f}x (speed line vs "
+        f"live wall; rounds: {each}), {by_cpu:.1f}x (CPU time, whole processes)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--ops", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--compiled", action="store_true", help="also time the mypyc build")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="model and live runs, interleaved, each round printed and the ratios' median last "
+        "(one live replay is short enough for a noisy machine to move it by half)",
+    )
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     compiled: Path | None = None
     if args.compiled:
         from compiled_sim import build  # noqa: PLC0415  (benchmarks/ is on sys.path)
 
         compiled = build()
+    rounds: list[Round] = []
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "generated.rep"
         write_trace(path, args.ops, args.seed)
-        model = run_model(path)
-        fast = run_model(path, compiled) if compiled is not None else None
-        ops, live = run_live(path)
-    print(model.output)
+        for _ in range(args.rounds):
+            model = run_model(path)
+            fast = run_model(path, compiled) if compiled is not None else None
+            ops, live = run_live(path)
+            rounds.append(Round(model, fast, ops, live))
+    print(rounds[0].model.output)
+    for number, done in enumerate(rounds, start=1):
+        if args.rounds > 1:
+            print(f"round {number} of {args.rounds}:")
+        ops, live = done.ops, done.live
+        print(
+            f"live glibc replay: {ops / live.wall:,.0f} ops/s wall, {ops / live.cpu:,.0f} ops/s "
+            f"CPU ({ops:,} ops; whole oracle process, pipes included)"
+        )
+        print(_model_line("model, pure Python", done.model, ops, live))
+        if done.fast is not None:
+            if done.fast.output.split("\nspeed:")[0] != done.model.output.split("\nspeed:")[0]:
+                raise SystemExit("the compiled model's summary differs from the pure model's")
+            print(_model_line("model, mypyc-compiled", done.fast, ops, live))
+    if args.rounds > 1:
+        print(_median_line("pure Python", [_ratios(r.model, r.ops, r.live) for r in rounds]))
+        if compiled is not None:
+            fast_ratios = [_ratios(r.fast, r.ops, r.live) for r in rounds if r.fast is not None]
+            print(_median_line("mypyc-compiled", fast_ratios))
     print("load average at the end: {:.2f} {:.2f} {:.2f} (2 cores here)".format(*os.getloadavg()))
-    print(
-        f"live glibc replay: {ops / live.wall:,.0f} ops/s wall, {ops / live.cpu:,.0f} ops/s CPU "
-        f"({ops:,} ops; whole oracle process, pipes included)"
-    )
-    print(_model_line("model, pure Python", model, ops, live))
-    if fast is not None:
-        if fast.output.split("\nspeed:")[0] != model.output.split("\nspeed:")[0]:
-            raise SystemExit("the compiled model's summary differs from the pure model's")
-        print(_model_line("model, mypyc-compiled", fast, ops, live))
     return 0
 
 

@@ -214,7 +214,10 @@ def _block_source(code_html: str) -> str:
 
 def run_controls(block_html: str, total: int) -> str:
     """The block followed by its Run button, or by the note saying why it has none."""
-    source = _block_source(_PYTHON_BLOCK.fullmatch(block_html).group("code"))  # type: ignore[union-attr]
+    block = _PYTHON_BLOCK.fullmatch(block_html)
+    if block is None:  # the caller passes only what _PYTHON_BLOCK found in the page
+        raise ValueError(f"not a highlighted Python block: {block_html[:80]!r}")
+    source = _block_source(block.group("code"))
     judged = verdict(source)
     if not judged.runnable:
         return (

@@ -111,6 +111,11 @@ def test_runnable_blocks_get_a_button_and_the_others_a_note() -> None:
     assert out.index("data-brkdoc-run ") < out.index("<p>y</p>")
 
 
+def test_run_controls_refuses_html_that_is_not_a_python_block() -> None:
+    with pytest.raises(ValueError, match="not a highlighted Python block"):
+        hook.run_controls("<p>plain text</p>", total=1)
+
+
 def test_the_download_size_and_the_versions_are_written_in() -> None:
     hook._download.clear()
     hook._download.update({"a": 1_000_000, "b": 500_000})
