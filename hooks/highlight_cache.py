@@ -8,9 +8,9 @@ for is dropped after it, so the memory holds one site's blocks. Nothing is writt
 the packages that highlight cannot change under a running process, and a new `mkdocs build`
 or `make serve` starts empty, so a `mkdocs build` is never served from it.
 
-Two kinds of call always run: inline code (its result is a tree element, which the caller
-changes) and blocks with a title, given or automatic (the title is stored in the page's
-Markdown instance).
+These calls always run: inline code (its result is a tree element, which the caller changes),
+and blocks with an HTML title or automatic titles (such a title is stored in the page's
+Markdown instance). A plain-text title is part of the key.
 
 Enable it in mkdocs.yml with `hooks: [hooks/highlight_cache.py]`.
 """
@@ -33,7 +33,7 @@ _ORIGINAL = highlight.Highlight.highlight
 
 def _key(highlighter: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     # The Markdown instance is the one setting that changes with every page: the output reads
-    # it only for titles, which are never kept.
+    # it only for HTML titles, which are never kept.
     settings = sorted((name, value) for name, value in vars(highlighter).items() if name != "md")
     kind = type(highlighter)
     return repr((kind.__module__, kind.__qualname__, settings, args, sorted(kwargs.items())))
@@ -42,7 +42,8 @@ def _key(highlighter: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str
 def _highlight(self: Any, *args: Any, **kwargs: Any) -> Any:
     inline = kwargs.get("inline", args[7] if len(args) > 7 else False)
     title = kwargs.get("title", args[11] if len(args) > 11 else None)
-    if inline or title or self.auto_title:  # an automatic title is stored like a given one
+    # An HTML title is stored in the page's Markdown instance, and an automatic one may be.
+    if inline or (title and self.title_mode == "html") or self.auto_title:
         return _ORIGINAL(self, *args, **kwargs)
     key = _key(self, args, kwargs)
     _used.add(key)

@@ -71,9 +71,19 @@ def test_a_block_is_coloured_once_and_gives_the_same_html(
     assert build(hook) == expected
     assert len(calls) == 3
     assert build(hook) == expected
-    # The titled block and the inline code are coloured on every build; the plain block once.
-    assert calls[3:] == [calls[1], calls[2]]
-    assert 'print("one")' in calls[0]
+    # The blocks, one with a text title, are coloured once; inline code on every build.
+    assert calls[3:] == ["print(2)"]
+
+
+def test_a_block_with_an_html_title_is_coloured_every_time(
+    hook: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = pygments_calls(monkeypatch)
+    hook.on_config(None)
+    for _ in range(2):
+        highlighter = highlight.Highlight(markdown.Markdown(), title_mode="html")
+        highlighter.highlight("x = 1", "python", title="<em>t.py</em>")
+    assert calls == ["x = 1", "x = 1"]
 
 
 def test_a_changed_block_is_coloured_again_and_the_old_one_dropped(
@@ -84,7 +94,8 @@ def test_a_changed_block_is_coloured_again_and_the_old_one_dropped(
     changed = PAGE.replace('print("one")', 'print("two")')
     assert build(hook, changed) == markdown.markdown(changed, extensions=EXTENSIONS)
     assert any('print("two")' in code for code in calls)
-    assert len(hook._memo) == 1
+    assert len(hook._memo) == 2  # the two blocks kept, the plain one as changed
+    assert not any('"one"' in html for html in hook._memo.values())
 
 
 def test_other_settings_colour_again(hook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
