@@ -38,6 +38,9 @@ _TYPE = re.compile(r"""\btype\s*=\s*["']?(?P<type>[^"'\s>]+)""", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
 _JAVASCRIPT_URL = re.compile(r"""\b(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
+# Any match of _JAVASCRIPT_URL contains a match of this, which is found some times faster: the
+# full pattern runs only on pages that have one (none does today), with the same flags.
+_JAVASCRIPT_WORD = re.compile(r"javascript:", re.IGNORECASE)
 # Script types a browser runs; any other type (application/json, say) is data, not code.
 _RUNNABLE_TYPES = {"", "text/javascript", "application/javascript", "module"}
 META_NAME = "Content-Security-Policy"
@@ -85,6 +88,8 @@ def add_policy(page: str, text: str, where: str) -> str:
         (_EVENT_HANDLER, "an inline event handler"),
         (_JAVASCRIPT_URL, "a javascript: link"),
     ):
+        if pattern is _JAVASCRIPT_URL and _JAVASCRIPT_WORD.search(page) is None:
+            continue
         found = pattern.search(page)
         if found:
             raise PluginError(

@@ -46,7 +46,13 @@ def test_the_meta_tag_comes_first_in_the_head() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ['<button onclick="go()">', '<a href="javascript:go()">', "<p>no head</p>"]
+    "bad",
+    [
+        '<button onclick="go()">',
+        '<a href="javascript:go()">',
+        "<a href=' JavaScript:go()'>",
+        "<p>no head</p>",
+    ],
 )
 def test_pages_the_policy_would_break_stop_the_build(bad: str) -> None:
     page = bad if "head" in bad else PAGE.replace("<body>", "<body>" + bad)
