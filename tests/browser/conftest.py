@@ -351,6 +351,17 @@ def switch_to_dark(page: Page) -> None:
         pytest.fail("the palette toggle never switched to the dark scheme", pytrace=False)
 
 
+def follow_link(page: Page, path: str) -> None:
+    """Go to `path` as a reader does, through a real <a> that Material's instant navigation
+    intercepts, and wait until the new page's content has replaced the old one."""
+    page.evaluate(scripts.FOLLOW_LINK, path)
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    # The address changes first; the new page's content replaces the old one right after.
+    page.wait_for_function(
+        "() => document.querySelector('.md-content article:not([data-brkdoc-left])') !== null"
+    )
+
+
 @pytest.fixture(scope="session")
 def visit(browser: Browser, base_url: str) -> Callable[[SitePage], Visit]:
     """visit(page) loads the page once per session and returns what the load saw."""

@@ -157,3 +157,16 @@ SCHEME = """
   color: getComputedStyle(document.body).color,
 })
 """
+
+# Marks the current article, then clicks a fresh link to `path` (an argument) at the top of the
+# content, as a reader would; the mark tells the caller when the article has been replaced.
+FOLLOW_LINK = """
+(path) => {
+  document.querySelector(".md-content article").dataset.brkdocLeft = "yes";
+  const a = document.createElement("a");
+  a.href = new URL(path, document.baseURI).href;
+  a.textContent = "test link";
+  document.querySelector(".md-content").prepend(a);
+  a.click();
+}
+"""

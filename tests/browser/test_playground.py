@@ -22,7 +22,14 @@ from brkdoc.playground.eligibility import verdict
 from brkdoc.sim.profiles import PROFILES
 
 from . import scripts
-from .conftest import MINIMUM_CONTRAST, Session, inject_axe, open_session, switch_to_dark
+from .conftest import (
+    MINIMUM_CONTRAST,
+    Session,
+    follow_link,
+    inject_axe,
+    open_session,
+    switch_to_dark,
+)
 from .site import DOCS, ROOT, TEXT_PAGE_BUDGET, site_pages
 
 pytestmark = pytest.mark.browser
@@ -71,31 +78,13 @@ def _load_runtime(page: Page) -> None:
     page.evaluate("() => brkdocPlayground.load()")
 
 
-def _follow_link(page: Page, path: str) -> None:
-    """Go to `path` as a reader does, through a link Material's instant navigation intercepts."""
-    page.evaluate(
-        """(path) => {
-          document.querySelector(".md-content article").dataset.brkdocLeft = "yes";
-          const a = document.createElement("a");
-          a.href = new URL(path, document.baseURI).href;
-          document.querySelector(".md-content").prepend(a);
-          a.click();
-        }""",
-        path,
-    )
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
-    page.wait_for_function(
-        "() => document.querySelector('.md-content article:not([data-brkdoc-left])') !== null"
-    )
-
-
 def go(loaded: Loaded, path: str) -> Page:
     """Open `path` in the loaded page without reloading it, so the runtime stays loaded."""
     page = loaded.page
     here = page.url.split("?")[0]
     if here.endswith("/" + path):
-        _follow_link(page, loaded.base_url)
-    _follow_link(page, loaded.base_url + path)
+        follow_link(page, loaded.base_url)
+    follow_link(page, loaded.base_url + path)
     assert page.evaluate("window.__brkdocLoaded === true"), "the page was reloaded"
     return page
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from brkdoc.doccheck.snippets import expand_snippets
 
-from .conftest import Session
+from .conftest import Session, follow_link
 from .site import BASE_PATH, DOCS, ROOT, SitePage, notebook_pages, site_pages
 
 pytestmark = pytest.mark.browser
@@ -27,26 +27,6 @@ def _open_home(session: Session) -> Page:
     page.wait_for_function("() => window.document$ !== undefined && window.location$ !== undefined")
     page.evaluate("window.__brkdocNoReload = true")
     return page
-
-
-def _navigate_instantly(page: Page, path: str) -> None:
-    """Follow a link the way a reader does, through a real <a> element Material intercepts."""
-    page.evaluate(
-        """(path) => {
-          document.querySelector(".md-content article").dataset.brkdocLeft = "yes";
-          const a = document.createElement("a");
-          a.href = new URL(path, document.baseURI).href;
-          a.textContent = "test link";
-          document.querySelector(".md-content").prepend(a);
-          a.click();
-        }""",
-        path,
-    )
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
-    # The address changes first; the new page's content replaces the old one right after.
-    page.wait_for_function(
-        "() => document.querySelector('.md-content article:not([data-brkdoc-left])') !== null"
-    )
 
 
 def test_sitemap_lists_exactly_the_pages_under_test(site_dir: Path) -> None:
@@ -164,7 +144,7 @@ def test_copy_button_copies_only_commands_after_instant_navigation(
     # they are exactly what this version of Material puts on a block.
     target = next(p for p in _pages_with_code(site_dir) if not p.notebook)
     page = _open_home(session)
-    _navigate_instantly(page, target.path)
+    follow_link(page, target.path)
     assert page.evaluate("window.__brkdocNoReload === true")
     expect(page.locator("article [data-clipboard-target]").first).to_be_attached()
     rendered = _render_like_the_site(SYNTHETIC_BLOCKS)
@@ -215,7 +195,7 @@ def test_copy_button_on_the_sites_own_blocks(
     pages = _pages_with_code(site_dir, f"{language} highlight")
     assert pages, f"no page of the site has a {language} block to copy from"
     page = _open_home(session)
-    _navigate_instantly(page, pages[0].path)
+    follow_link(page, pages[0].path)
     blocks = page.locator(f"div.language-{language} pre")
     checked = 0
     for index in range(min(blocks.count(), 4)):
@@ -245,7 +225,7 @@ def test_palette_toggle_switches_to_dark_and_remembers(session: Session) -> None
         "(light) => getComputedStyle(document.body).backgroundColor !== light", arg=light
     )
     target = next(p for p in site_pages() if p.path and not p.notebook)
-    _navigate_instantly(page, target.path)
+    follow_link(page, target.path)
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
     page.reload(wait_until="load")
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
@@ -319,7 +299,7 @@ def test_code_annotations_open_and_stay_out_of_the_copied_code(
     session: Session, target: SitePage, markers: int
 ) -> None:
     page = _open_home(session)
-    _navigate_instantly(page, target.path)
+    follow_link(page, target.path)
     annotations = page.locator("div.language-c .md-annotation")
     expect(annotations).to_have_count(markers)
     # docs/assets/copy-commands.js names each annotation and unlinks its number, whose target
