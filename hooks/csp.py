@@ -35,6 +35,7 @@ from mkdocs.exceptions import PluginError
 
 _SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?(?P<type>[^"'\s>]+)""", re.IGNORECASE)
+_SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
 _JAVASCRIPT_URL = re.compile(r"""\b(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
@@ -51,7 +52,7 @@ def inline_script_hashes(page: str) -> set[str]:
     hashes: set[str] = set()
     for match in _SCRIPT.finditer(page):
         attrs = match.group("attrs")
-        if re.search(r"\bsrc\s*=", attrs, re.IGNORECASE):
+        if _SRC.search(attrs):
             continue
         kind = _TYPE.search(attrs)
         if (kind.group("type").lower() if kind else "") not in _RUNNABLE_TYPES:
@@ -84,17 +85,13 @@ def add_policy(page: str, text: str, where: str) -> str:
     """The page with the policy's meta tag first in its head."""
     if META_NAME in page:
         raise PluginError(f"csp: {where} already carries a {META_NAME}")
-    for pattern, what in (
-        (_EVENT_HANDLER, "an inline event handler"),
-        (_JAVASCRIPT_URL, "a javascript: link"),
-    ):
-        if pattern is _JAVASCRIPT_URL and _JAVASCRIPT_WORD.search(page) is None:
-            continue
-        found = pattern.search(page)
-        if found:
-            raise PluginError(
-                f"csp: {where} has {what}, which the policy blocks: {found.group(0)[:80]}"
-            )
+    found = _EVENT_HANDLER.search(page)
+    if found is None and _JAVASCRIPT_WORD.search(page) is not None:
+        found = _JAVASCRIPT_URL.search(page)
+    if found is not None:
+        what = "an inline event handler" if found.re is _EVENT_HANDLER else "a javascript: link"
+        blocked = found.group(0)[:80]
+        raise PluginError(f"csp: {where} has {what}, which the policy blocks: {blocked}")
     head = _HEAD.search(page)
     if head is None:
         raise PluginError(f"csp: {where} has no <head> to put the policy in")
