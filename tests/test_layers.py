@@ -18,10 +18,12 @@ a module also depends on the packages above each module it imports.
 from __future__ import annotations
 
 import ast
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 import brkdoc
+from brkdoc.playground.imports import imported_modules
 
 SRC = Path(brkdoc.__file__).resolve().parent.parent
 
@@ -111,18 +113,11 @@ def scan(src: Path, top: str = "brkdoc") -> dict[str, set[str]]:
             parts.pop()
         name = ".".join(parts)
         package = name if is_package else name.rpartition(".")[0]
-        imported: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if isinstance(node, ast.Import):
-                imported.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base_parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*base_parts, *([node.module] if node.module else [])])
-                else:
-                    base = node.module or ""
-                imported.add(base)
-                imported.update(f"{base}.{alias.name}" for alias in node.names)
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        imported = {
+            importlib.util.resolve_name(found, package) if found.startswith(".") else found
+            for found in imported_modules(tree)
+        }
         modules[name] = imported
     return modules
 
