@@ -110,3 +110,12 @@ def test_a_helper_out_of_time_or_missing_is_one_line(tmp_path: Path) -> None:
         run_helper([missing], timeout=5, timed_out="-")
     with pytest.raises(BrkdocError, match=r"^cannot start the thing: No such file"):
         run_helper([missing], timeout=5, timed_out="-", cannot_start="cannot start the thing")
+
+
+def test_signal_name_names_the_signal_and_falls_back_for_real_time_ones() -> None:
+    from brkdoc.native.build import signal_name  # noqa: PLC0415
+
+    assert signal_name(11) == "SIGSEGV"
+    assert signal_name(11, described=True) == "SIGSEGV (Segmentation fault)"
+    assert signal_name(35) == "signal 35"
+    assert signal_name(35, described=True) == "signal 35"

@@ -14,6 +14,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ __all__ = [
     "compile_cached",
     "malloc_settings",
     "run_helper",
+    "signal_name",
 ]
 
 # Settings that change malloc's behaviour in a child; a measurement or replay must not inherit
@@ -138,6 +140,16 @@ def malloc_settings(environ: Mapping[str, str] | None = None) -> list[str]:
     """The names `clean_malloc_environment` removes from the environment, sorted."""
     source = os.environ if environ is None else environ
     return sorted(key for key in source if _is_malloc_setting(key))
+
+
+def signal_name(number: int, *, described: bool = False) -> str:
+    """SIGSEGV for signal 11 ("SIGSEGV (Segmentation fault)" when `described`). Real-time
+    signals between SIGRTMIN and SIGRTMAX have no name in Python's enum: "signal 35"."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    return f"{name} ({signal.strsignal(number)})" if described else name
 
 
 def run_helper(

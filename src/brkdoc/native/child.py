@@ -22,7 +22,6 @@ import functools
 import importlib
 import json
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.native.build import run_helper
+from brkdoc.native.build import run_helper, signal_name
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # the brkdoc package folder
 
@@ -129,10 +128,7 @@ def _interpret(
             f"which glibc {glibc} lacks"
         )
     if status < 0:
-        try:
-            name = signal.Signals(-status).name
-        except ValueError:
-            name = f"signal {-status}"
+        name = signal_name(-status)
         raise ChildError(f"{target} crashed: the child process was killed by {name}")
     answer = None
     for line in completed.stdout.splitlines():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import CompileError, compile_cached, run_helper
+from brkdoc.native.build import CompileError, compile_cached, run_helper, signal_name
 from brkdoc.sim.misuse import CALLS, MisuseCase, Outcome
 
 __all__ = ["MisuseRunError", "misuse_binary", "run_on_glibc"]
@@ -64,6 +64,6 @@ def run_on_glibc(case: MisuseCase, *, glibc: str | None = None) -> Outcome:
     if status == -signal.SIGABRT and text:
         return Outcome(steps_done, text.splitlines()[-1], None)
     if status < 0:
-        return Outcome(steps_done, None, signal.Signals(-status).name)
+        return Outcome(steps_done, None, signal_name(-status))
     detail = " ".join(text.split()) or "no message"
     raise MisuseRunError(f"{case.name}: the runner exited with status {status}: {detail}")

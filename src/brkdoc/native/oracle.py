@@ -23,7 +23,12 @@ from pathlib import Path
 
 from brkdoc.errors import BrkdocError
 from brkdoc.native import glibcs
-from brkdoc.native.build import CompileError, clean_malloc_environment, compile_cached
+from brkdoc.native.build import (
+    CompileError,
+    clean_malloc_environment,
+    compile_cached,
+    signal_name,
+)
 from brkdoc.trace import Observation, TraceOp
 
 __all__ = [
@@ -166,12 +171,7 @@ def _signal_name(returncode: int) -> str | None:
     """'SIGSEGV (Segmentation fault)' for a child killed by signal 11, None for an exit."""
     if returncode >= 0:
         return None
-    number = -returncode
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-    return f"{name} ({signal.strsignal(number)})"
+    return signal_name(-returncode, described=True)
 
 
 def replay_trace(

@@ -36,7 +36,7 @@ from types import FrameType
 from typing import BinaryIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.native.build import compile_cached
+from brkdoc.native.build import compile_cached, signal_name
 from brkdoc.native.record_log import ImageLog, LogError, TraceStats, convert_calls, parse_log
 from brkdoc.platform import glibc_version
 
@@ -106,14 +106,6 @@ class RecordedTrace:
         return lines
 
 
-def _signal_name(number: int) -> str:
-    """SIGSEGV for 11; real-time signals have no name of their own in Python's enum."""
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -145,7 +137,7 @@ class Recording:
             lines.append(f"{self.empty_images} program image(s) made no allocations: no trace")
         lines.extend(f"note: {note}" for note in self.notes)
         if self.returncode < 0:
-            name = _signal_name(-self.returncode)
+            name = signal_name(-self.returncode)
             lines.append(f"{shlex.join(self.command)} was killed by {name}")
         elif self.returncode > 0:
             lines.append(f"{shlex.join(self.command)} exited with status {self.returncode}")
