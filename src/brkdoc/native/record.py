@@ -36,7 +36,7 @@ from types import FrameType
 from typing import BinaryIO
 
 from brkdoc.errors import BrkdocError, NotGlibcError
-from brkdoc.native.build import compile_cached, signal_name
+from brkdoc.native.build import compile_cached, malloc_settings, signal_name
 from brkdoc.native.record_log import ImageLog, LogError, TraceStats, convert_calls, parse_log
 from brkdoc.platform import glibc_version
 
@@ -236,7 +236,8 @@ def _environment_notes(env: dict[str, str]) -> list[str]:
     notes = []
     if env.get("LD_PRELOAD"):
         notes.append(f"LD_PRELOAD={env['LD_PRELOAD']} was replaced by the recorder's library")
-    tuning = sorted(key for key in env if key.startswith("MALLOC_") or key == "GLIBC_TUNABLES")
+    # LD_PRELOAD has its own note above; the rest is what a replay's clean environment removes.
+    tuning = [key for key in malloc_settings(env) if key != "LD_PRELOAD"]
     if tuning:
         notes.append(
             f"{', '.join(tuning)} set: the recorded run used it, a replay does not"
