@@ -23,7 +23,7 @@ from brkdoc.errors import BrkdocError
 from brkdoc.playground.calls import parse_input
 from brkdoc.playground.session import Session
 from brkdoc.sim.jsonl import jsonl_lines
-from brkdoc.sim.profiles import PROFILES, Profile
+from brkdoc.sim.profiles import PROFILES, Profile, UnknownVersion, get_profile
 from brkdoc.trace import parse_trace, trace_lines
 
 __all__ = [
@@ -43,13 +43,13 @@ def profile_names() -> list[str]:
 
 def profile_named(version: str) -> Profile:
     """The profile for `version`; BrkdocError naming the choices for any other."""
-    profile = PROFILES.get(version)
-    if profile is None:
+    try:
+        return get_profile(version)
+    except UnknownVersion:
         choices = ", ".join(PROFILES)
         raise BrkdocError(
             f"--glibc: no checked profile for glibc {version} (choose from {choices})"
-        )
-    return profile
+        ) from None
 
 
 def _as_the_cli_reads_it(text: str) -> Iterator[str]:

@@ -27,26 +27,17 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from brkdoc import glibc_constants
 from brkdoc.errors import InputError
-from brkdoc.sim import params
 from brkdoc.trace import parse_trace
 
 __all__ = ["PARAMETERS", "Call", "is_trace", "parse_calls", "parse_input"]
 
-# The mallopt parameters a reader may name, with their <malloc.h> numbers.
+# The mallopt parameters a reader may name, with their <malloc.h> numbers: every M_* constant.
 PARAMETERS: dict[str, int] = {
-    name: int(getattr(params, name))
-    for name in (
-        "M_MXFAST",
-        "M_TRIM_THRESHOLD",
-        "M_TOP_PAD",
-        "M_MMAP_THRESHOLD",
-        "M_MMAP_MAX",
-        "M_CHECK_ACTION",
-        "M_PERTURB",
-        "M_ARENA_TEST",
-        "M_ARENA_MAX",
-    )
+    name: getattr(glibc_constants, name)
+    for name in glibc_constants.__all__
+    if name.startswith("M_")
 }
 # Function name -> (argument count, whether it returns a pointer to keep).
 _FUNCTIONS = {
