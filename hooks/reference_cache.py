@@ -64,8 +64,9 @@ RENDERERS = (
 # Where mkdocstrings, griffe and the Markdown extensions report problems.
 WATCHED_LOGGERS = ("mkdocs", "griffe", "markdown")
 
-# The site's file list, from on_files: a docstring's relative link resolves against it.
-_site_files: list[str] = []
+# A digest of the site's file list, from on_files (a docstring's relative link resolves against
+# it), made once a build rather than serialised again into every block's key.
+_site_files: list[str] = [""]
 
 
 def _installed(name: str) -> str:
@@ -125,7 +126,8 @@ def _heading(data: dict[str, Any]) -> Element:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    _site_files[:] = sorted(file.src_uri for file in files)
+    listing = json.dumps(sorted(file.src_uri for file in files))
+    _site_files[0] = hashlib.sha256(listing.encode()).hexdigest()
     return files
 
 
@@ -185,7 +187,7 @@ class _CachingHandler:
             return str(self._render(data, options, locale=locale))
         page = self._autorefs.current_page
         where = page and page.file.src_uri
-        key = json.dumps([self._base_key, data.path, repr(options), locale, where, *_site_files])
+        key = json.dumps([self._base_key, data.path, repr(options), locale, where, _site_files[0]])
         entry = hashlib.sha256(key.encode()).hexdigest()
         fresh: list[bool] = []
 

@@ -33,6 +33,9 @@ PLUGIN = "material/search"
 # Part of every key, so that a change to how entries are made or kept drops the old ones.
 _HOOK_SOURCE = Path(__file__).read_text(encoding="utf-8")
 
+# Read once: the installed packages cannot change under a running build.
+_MATERIAL_VERSION = version("mkdocs-material")
+
 
 def _toc_outline(links: Iterable[AnchorLink]) -> list[Any]:
     """The parts of a table of contents the plugin reads, as plain data."""
@@ -50,7 +53,7 @@ def page_key(page: Page, settings: dict[str, Any]) -> str:
         "title": str(page.title),
         "meta": page.meta,
         "settings": settings,
-        "material": version("mkdocs-material"),
+        "material": _MATERIAL_VERSION,
         "hook": _HOOK_SOURCE,
     }
     encoded = json.dumps(read, sort_keys=True, default=repr).encode()

@@ -111,5 +111,5 @@ def test_the_key_covers_the_settings_and_the_material_version(
     settings = {"separator": r"[\s\-]+", "lang": ["en"]}
     key = hook.page_key(page(), settings)
     assert hook.page_key(page(), {**settings, "separator": r"[\s]+"}) != key
-    monkeypatch.setattr(hook, "version", lambda name: "0.0.0")
+    monkeypatch.setattr(hook, "_MATERIAL_VERSION", "0.0.0")
     assert hook.page_key(page(), settings) != key
