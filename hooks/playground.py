@@ -199,8 +199,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         uri = f"{PYODIDE_URI}/{name}"
         files.append(File.generated(config, uri, abs_src_path=str(source)))
         _download[uri] = source.stat().st_size
-    bundled = bundle_files(imported_package_dir())
-    check_same_source(bundled, ROOT / "src" / "brkdoc")
+    package_dir = imported_package_dir()
+    bundled = bundle_files(package_dir)
+    checkout = (ROOT / "src" / "brkdoc").resolve()
+    if package_dir != checkout:  # an editable install bundles the checkout itself
+        check_same_source(bundled, checkout)
     archive = zip_bundle(bundled)
     files.append(File.generated(config, BUNDLE_URI, content=archive))
     _download[BUNDLE_URI] = len(archive)
@@ -223,10 +226,19 @@ def _block_source(code_html: str) -> str:
 def run_controls(block_html: str, total: int) -> str:
     """The block followed by its Run button, or by the note saying why it has none."""
     block = _PYTHON_BLOCK.fullmatch(block_html)
-    if block is None:  # the caller passes only what _PYTHON_BLOCK found in the page
+    if block is None:
         raise ValueError(f"not a highlighted Python block: {block_html[:80]!r}")
-    source = _block_source(block.group("code"))
-    judged = verdict(source)
+    return _controls_after(block, total)
+
+
+# A page's blocks are judged again on every rebuild that `mkdocs serve` makes; the verdict
+# depends on the source alone.
+_verdict = functools.cache(verdict)
+
+
+def _controls_after(block: re.Match[str], total: int) -> str:
+    block_html = block.group(0)
+    judged = _verdict(_block_source(block.group("code")))
     if not judged.runnable:
         return (
             f'{block_html}<p class="brkdoc-run-note" data-brkdoc-not-runnable>'
@@ -257,7 +269,7 @@ def on_page_content(html_text: str, *, page: Page, **_: Any) -> str:
     total = download_bytes()
     if not total:
         raise PluginError("playground: on_files did not run, so no download size is known")
-    html_text = _PYTHON_BLOCK.sub(lambda match: run_controls(match.group(0), total), html_text)
+    html_text = _PYTHON_BLOCK.sub(lambda block: _controls_after(block, total), html_text)
     html_text = html_text.replace(DOWNLOAD_MARKER, format_megabytes(total))
     html_text = html_text.replace(
         'data-brkdoc-download-bytes=""', f'data-brkdoc-download-bytes="{total}"'
