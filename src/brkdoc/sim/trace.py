@@ -21,13 +21,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from brkdoc.errors import InputError
 from brkdoc.sim.errors import MallocError
 from brkdoc.sim.heap import Heap
 from brkdoc.sim.profiles import GLIBC_2_36, Profile
 from brkdoc.trace.ids import IdTable
 from brkdoc.trace.observation import Observation
-from brkdoc.trace.text import NUMBER_LIMIT, ODD_CHARACTER, TraceOp, check_line, header_step
+from brkdoc.trace.text import (
+    NUMBER_LIMIT,
+    ODD_CHARACTER,
+    TraceOp,
+    check_line,
+    check_op_count,
+    header_step,
+)
 
 __all__ = ["TraceSummary", "simulate", "summarize", "summarize_lines"]
 
@@ -132,7 +138,7 @@ def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary
     """
     header: list[int] = []
     header_line = 0
-    expected_ops: int | None = None
+    in_header = True
     table = IdTable()
     get = table.get
     put = table.put
@@ -148,13 +154,13 @@ def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary
     op = ""
     try:
         for number, raw in enumerate(lines, start=1):
-            if expected_ops is None:
+            if in_header:
                 before = len(header)
                 if header_step(raw, header, path, number):
                     if len(header) > before:
                         header_line = number
                     continue
-                expected_ops = header[2] if len(header) == 4 else header[1]
+                in_header = False
             fields = raw.split()
             if raw.isascii() and (
                 (raw[-1:] == "\n" and raw[:-1].isprintable()) or odd(raw) is None
@@ -198,15 +204,7 @@ def summarize_lines(lines: Iterable[str], path: str, heap: Heap) -> TraceSummary
         error.trace_op = TraceOp(number, op, block, 0 if op == "f" else size)
         error.ops_done = count
         raise
-    if expected_ops is None:
-        if len(header) in (2, 4):
-            expected_ops = header[2] if len(header) == 4 else header[1]
-        else:
-            raise InputError(path, max(number, 1), "no header: expected 2 or 4 numbers")
-    if count != expected_ops:
-        raise InputError(
-            path, header_line, f"header says {expected_ops} operations, the trace has {count}"
-        )
+    check_op_count(header, header_line, number, count, path)
     return TraceSummary(
         count, heap.peak_brk, heap.brk, heap.peak_mmapped, dict(heap.syscall_counts)
     )

@@ -36,6 +36,7 @@ __all__ = [
     "AllocatedIds",
     "TraceOp",
     "check_line",
+    "check_op_count",
     "header_step",
     "parse_trace",
     "stopped_at",
@@ -151,7 +152,7 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: 
     """
     header: list[int] = []
     header_line = 0
-    expected_ops: int | None = None
+    in_header = True
     count = 0
     allocated = IdTable(missing=0)  # 1 once an id has been allocated
     seen = allocated.get
@@ -161,13 +162,13 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: 
     odd = ODD_CHARACTER.search
     limit = NUMBER_LIMIT
     for number, raw in enumerate(lines, start=1):
-        if expected_ops is None:
+        if in_header:
             before = len(header)
             if header_step(raw, header, path, number):
                 if len(header) > before:
                     header_line = number
                 continue
-            expected_ops = header[2] if len(header) == 4 else header[1]
+            in_header = False
         # Fast path for well-formed lines; anything odd is diagnosed by check_line. The line
         # is printable ASCII (tabs and the line end aside), so isdigit() means 0-9 only. The
         # common LF-ended line is checked by two C calls; the regex handles CR LF and tabs.
@@ -202,14 +203,20 @@ def parse_trace(lines: Iterable[str], path: str) -> Iterator[TraceOp]:  # noqa: 
             except ValueError:  # int() refuses more than 4300 digits
                 pass
         check_line(raw, allocated, path, number)
-    if expected_ops is None:
-        if len(header) in (2, 4):
-            expected_ops = header[2] if len(header) == 4 else header[1]
-        else:
-            raise InputError(path, max(number, 1), "no header: expected 2 or 4 numbers")
-    if count != expected_ops:
+    check_op_count(header, header_line, number, count, path)
+
+
+def check_op_count(
+    header: list[int], header_line: int, last_line: int, count: int, path: str
+) -> None:
+    """At the end of a trace: InputError unless a header of 2 or 4 numbers was read and its
+    number of operations (the second number, or the third of four) is `count`."""
+    if len(header) not in (2, 4):
+        raise InputError(path, max(last_line, 1), "no header: expected 2 or 4 numbers")
+    expected = header[2] if len(header) == 4 else header[1]
+    if count != expected:
         raise InputError(
-            path, header_line, f"header says {expected_ops} operations, the trace has {count}"
+            path, header_line, f"header says {expected} operations, the trace has {count}"
         )
 
 
