@@ -64,8 +64,9 @@ def test_tcache_struct_sizes_follow_from_the_bin_count() -> None:
 
 def test_neighbouring_profiles_differ_only_where_glibc_changed() -> None:
     changed = {
-        ("2.31", "2.36"): {"mmap_threshold_max"},
+        ("2.31", "2.36"): {"mmap_threshold_max", "morecore_args_swapped"},
         ("2.36", "2.41"): {
+            "morecore_args_swapped",
             "realloc_keeps_fitting_block",
             "realloc_keeps_mmapped_within_page",
             "calloc_uses_tcache",
@@ -82,6 +83,7 @@ def test_neighbouring_profiles_differ_only_where_glibc_changed() -> None:
             "remainders_bypass_tcache",
             "mmap_chunk_trailer",
             "mremap_hblkhd_drift",
+            "morecore_from_request",
         },
         ("2.43", "2.44"): {
             "tcache_struct_chunk",

@@ -107,6 +107,11 @@ class Profile:
     - `mmap_threshold_max`: the largest M_MMAP_THRESHOLD mallopt accepts, 0 for no limit
       (2.31 `do_set_mmap_threshold` refuses more than HEAP_MAX_SIZE / 2 = 32 MiB; the limit
       went with c1beb51d08, 2.35).
+    - `morecore_args_swapped` / `morecore_from_request`: how sysmalloc sizes the mmap it
+      falls back to when brk fails. Normally the old top and the request in whole pages, at
+      least 1 MiB; 2.35 (0849eed45d) to 2.37 pass the page size and the 1 MiB minimum to
+      `sysmalloc_mmap_fallback` in each other's places, so the length is rounded up to 1 MiB
+      (fixed by 6a734e62f1 in 2.38); 2.43 sizes it from the request alone.
 
     Not a field, because nothing a correct or simply double-freeing program does can tell
     them apart: 2.42's stronger checks (eff1f680cf walks every tcache bin on a suspected
@@ -135,6 +140,8 @@ class Profile:
     arena_limit_factor: int
     arena_limit_floor: int
     mmap_threshold_max: int
+    morecore_args_swapped: bool
+    morecore_from_request: bool
 
     def arena_limit(self, cpus: int) -> int:
         """The most arenas glibc makes for `cpus` online CPUs when M_ARENA_MAX is unset.
@@ -171,9 +178,15 @@ GLIBC_2_36 = Profile(
     arena_limit_factor=8,
     arena_limit_floor=0,
     mmap_threshold_max=0,
+    morecore_args_swapped=True,
+    morecore_from_request=False,
 )
 GLIBC_2_31 = replace(
-    GLIBC_2_36, name="2.31", commits=("glibc-2.31",), mmap_threshold_max=32 * 1024 * 1024
+    GLIBC_2_36,
+    name="2.31",
+    commits=("glibc-2.31",),
+    mmap_threshold_max=32 * 1024 * 1024,
+    morecore_args_swapped=False,
 )
 GLIBC_2_41 = replace(
     GLIBC_2_36,
@@ -183,6 +196,7 @@ GLIBC_2_41 = replace(
     realloc_keeps_mmapped_within_page=True,
     calloc_uses_tcache=True,
     free_small_to_smallbin=True,
+    morecore_args_swapped=False,
 )
 GLIBC_2_43 = replace(
     GLIBC_2_41,
@@ -211,6 +225,7 @@ GLIBC_2_43 = replace(
     remainders_bypass_tcache=True,
     mmap_chunk_trailer=True,
     mremap_hblkhd_drift=True,
+    morecore_from_request=True,
 )
 GLIBC_2_44 = replace(
     GLIBC_2_43,

@@ -105,20 +105,17 @@ class SystemCalls(HeapState):
         """sysmalloc's fallback when brk fails: mmap a region to carry on the heap in.
 
         Only its failure is modelled (the model keeps one contiguous heap). The length differs
-        between versions, and shows only in the system-call log: 2.35 (0849eed45d) to 2.37 pass
-        the page size and MMAP_AS_MORECORE_SIZE to `sysmalloc_mmap_fallback` in swapped places,
-        so the length is rounded up to 1 MiB (fixed by 6a734e62f1 in 2.38); 2.43 sizes it from
-        the request alone.
+        between versions (`Profile.morecore_args_swapped`, `Profile.morecore_from_request`),
+        and shows only in the system-call log.
         """
         tun = self.tunables
-        version = tuple(int(part) for part in self.profile.name.split(".")[:2])
-        if version >= (2, 43):
+        if self.profile.morecore_from_request:
             length = (nb + tun.top_pad + MINSIZE + PAGE_MASK) & ~PAGE_MASK
             length = max(length, MMAP_AS_MORECORE_SIZE)
         else:
             unit, least = (
                 (MMAP_AS_MORECORE_SIZE, PAGE_SIZE)
-                if (2, 35) <= version < (2, 38)
+                if self.profile.morecore_args_swapped
                 else (PAGE_SIZE, MMAP_AS_MORECORE_SIZE)
             )
             length = signed64((size + old_size + unit - 1) & ~(unit - 1))
